@@ -1,0 +1,35 @@
+"""Settings from RELGRAPH_* environment variables (and .env), injected with ``Depends(get_settings)``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RELGRAPH_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./data"), description="Where the embedded engines keep their files.")
+    graph_backend: Literal["embedded", "neo4j"] = "embedded"
+    search_backend: Literal["embedded", "elasticsearch"] = "embedded"
+    buffer_pool_mb: int = Field(default=256, ge=16, le=65536)
+
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str = "neo4j"
+    neo4j_database_per_tenant: bool = False
+    es_url: str | None = None
+
+    cypher_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    cypher_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
+    auth_cache_s: float = Field(default=30.0, ge=0, description="How long a verified key is trusted.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

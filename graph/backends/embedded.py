@@ -1,0 +1,344 @@
+"""Ladybug (embedded Kùzu fork) adapter: the default ``GraphStore``, in-process and on disk.
+
+Layout: ``<data_dir>/tenants/<tenant>/graph.lbug`` (one database per tenant, so analyst Cypher can
+only ever see its own tenant) and ``<data_dir>/system/graph.lbug`` for API keys.
+
+Engine facts this adapter is built around (../shared/ENGINES.md):
+- one write transaction at a time per database; a second gets an immediate error, so writes are
+  serialised here with a lock per database instead of failing;
+- readers are never blocked by the writer; each thread borrows its own connection from a pool;
+- after a kill -9 the WAL can fail its checksum on replay; we keep a copy of it and reopen with
+  ``throw_on_wal_replay_failure=False`` (acknowledged commits were checkpointed or replayed);
+- the default buffer pool grows RSS to 1.5 GB; we size it explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import ladybug
+import pandas as pd
+
+from graph import schema
+from graph.backends import ladybug_sql
+from graph.backends.values import from_ladybug, to_ladybug_params
+from graph.errors import (
+    DuplicateId,
+    InvalidInput,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    RelgraphError,
+    StoreError,
+    StoreUnavailable,
+)
+from graph.store import SYSTEM_TENANT, AnalystResult, Dialect, Params, Row, check_tenant
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DB_FILE = "graph.lbug"
+
+
+def translate(exc: Exception, *, analyst: bool = False) -> RelgraphError:
+    """Map a Ladybug RuntimeError onto the relgraph exception tree by its message."""
+    msg = str(exc)
+    low = msg.lower()
+    if "read-only" in low or "read only" in low:
+        return ReadOnlyViolation(f"write refused: the query runs in a read-only transaction ({msg})")
+    if "parser exception" in low or "binder exception" in low:
+        return QuerySyntaxError(msg)
+    if "interrupted" in low or "timeout" in low or "timed out" in low:
+        return QueryTimeout(f"query interrupted after its time limit ({msg})")
+    if "duplicated primary key" in low:
+        return DuplicateId("a record with this id already exists", detail=msg)
+    if "only one write transaction" in low or "lock" in low:
+        return StoreUnavailable(f"the database is busy or locked by another process: {msg}")
+    if analyst:
+        return InvalidInput(msg)
+    return StoreError(msg)
+
+
+class _TenantDb:
+    """One open Ladybug database: a writer connection behind a lock and a pool of readers."""
+
+    def __init__(self, db: ladybug.Database, pool_size: int) -> None:
+        self.db = db
+        self.write_lock = threading.Lock()
+        self.writer = ladybug.Connection(db)
+        self._readers: queue.LifoQueue[ladybug.Connection] = queue.LifoQueue()
+        self._pool_size = pool_size
+        self._created = 0
+        self._created_lock = threading.Lock()
+
+    @contextmanager
+    def reader(self) -> Iterator[ladybug.Connection]:
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = ladybug.Connection(self.db)
+        try:
+            yield conn
+        finally:
+            self._readers.put(conn)
+
+    def close(self) -> None:
+        while not self._readers.empty():
+            self._readers.get_nowait().close()
+        self.writer.close()
+        self.db.close()
+
+
+def _rows(result: Any) -> list[Row]:
+    if isinstance(result, list):  # several statements: keep the last one's rows
+        result = result[-1]
+    columns = result.get_column_names()
+    out = []
+    while result.has_next():
+        out.append(dict(zip(columns, (from_ladybug(v) for v in result.get_next()), strict=True)))
+    return out
+
+
+class _LadybugTx:
+    def __init__(self, conn: ladybug.Connection) -> None:
+        self._conn = conn
+
+    def run(self, query: str, params: Params | None = None) -> list[Row]:
+        try:
+            return _rows(self._conn.execute(query, to_ladybug_params(params)))
+        except RuntimeError as exc:
+            raise translate(exc) from exc
+
+
+class LadybugStore:
+    """``GraphStore`` on Ladybug. Construct cheaply; databases open on first use of a tenant."""
+
+    dialect = Dialect.LADYBUG
+
+    def __init__(self, data_dir: Path, *, buffer_pool_mb: int = 256, read_pool: int = 4) -> None:
+        self._root = Path(data_dir)
+        self._buffer_pool = buffer_pool_mb * 1024 * 1024
+        self._read_pool = read_pool
+        self._dbs: dict[str, _TenantDb] = {}
+        self._open_lock = threading.Lock()
+        self._schema_ready: set[str] = set()
+        self.recovered: list[str] = []  # tenants whose WAL had to be skipped on open
+
+    # --- opening ---------------------------------------------------------------------------------
+    def _path(self, tenant: str) -> Path:
+        if tenant == SYSTEM_TENANT:
+            return self._root / "system" / DB_FILE
+        return self._root / "tenants" / check_tenant(tenant) / DB_FILE
+
+    def _db(self, tenant: str) -> _TenantDb:
+        tdb = self._dbs.get(tenant)
+        if tdb is not None:
+            return tdb
+        with self._open_lock:
+            if tenant not in self._dbs:
+                self._dbs[tenant] = _TenantDb(self._open(self._path(tenant)), self._read_pool)
+            tdb = self._dbs[tenant]
+        if tenant not in self._schema_ready:
+            self._apply_schema(tenant, tdb)
+        return tdb
+
+    def _open(self, path: Path) -> ladybug.Database:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return ladybug.Database(str(path), buffer_pool_size=self._buffer_pool)
+        except RuntimeError as exc:
+            if "wal" not in str(exc).lower():
+                raise translate(exc) from exc
+            return self._open_skipping_wal(path, exc)
+
+    def _open_skipping_wal(self, path: Path, exc: RuntimeError) -> ladybug.Database:
+        # A kill -9 can leave a torn WAL tail whose checksum fails: keep it for forensics, then open
+        # with replay failures tolerated (the acknowledged, fully written records replay).
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            shutil.copy2(wal, wal.with_name(f"{wal.name}.corrupt-{stamp}"))
+        log.warning("WAL replay failed for %s (%s); reopening tolerant of a torn tail", path, exc)
+        self.recovered.append(str(path))
+        try:
+            return ladybug.Database(str(path), buffer_pool_size=self._buffer_pool, throw_on_wal_replay_failure=False)
+        except RuntimeError as exc2:
+            raise StoreUnavailable(f"cannot open {path}: {exc2}") from exc2
+
+    def _apply_schema(self, tenant: str, tdb: _TenantDb) -> None:
+        with tdb.write_lock:
+            conn = tdb.writer
+            try:
+                conn.execute(ladybug_sql.SCHEMA_VERSION_TABLE)
+                done = {r[0] for r in conn.execute(ladybug_sql.APPLIED_VERSIONS).get_all()}
+                migrations = schema.SYSTEM_MIGRATIONS if tenant == SYSTEM_TENANT else schema.MIGRATIONS
+                for migration in migrations:
+                    if migration.version in done:
+                        continue
+                    for ddl in ladybug_sql.migration_ddl(migration):
+                        conn.execute(ddl)
+                    conn.execute(
+                        ladybug_sql.RECORD_VERSION,
+                        {"v": migration.version, "at": datetime.now(UTC).replace(tzinfo=None)},
+                    )
+            except RuntimeError as exc:
+                raise translate(exc) from exc
+        self._schema_ready.add(tenant)
+
+    # --- GraphStore ------------------------------------------------------------------------------
+    def ensure_tenant(self, tenant: str) -> None:
+        self._db(check_tenant(tenant))
+
+    def tenants(self) -> list[str]:
+        base = self._root / "tenants"
+        if not base.exists():
+            return []
+        return sorted(p.name for p in base.iterdir() if (p / DB_FILE).exists())
+
+    def drop_tenant(self, tenant: str) -> None:
+        check_tenant(tenant)
+        with self._open_lock:
+            tdb = self._dbs.pop(tenant, None)
+            if tdb is not None:
+                tdb.close()
+            self._schema_ready.discard(tenant)
+            shutil.rmtree(self._path(tenant).parent, ignore_errors=True)
+
+    def read(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
+        tdb = self._db(tenant)
+        with tdb.reader() as conn:
+            try:
+                return _rows(conn.execute(query, to_ladybug_params(params)))
+            except RuntimeError as exc:
+                raise translate(exc) from exc
+
+    def write(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
+        tdb = self._db(tenant)
+        with tdb.write_lock:
+            return _LadybugTx(tdb.writer).run(query, params)
+
+    def write_tx(self, tenant: str, work: Callable[[_LadybugTx], T]) -> T:
+        tdb = self._db(tenant)
+        with tdb.write_lock:
+            conn = tdb.writer
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                result = work(_LadybugTx(conn))
+            except BaseException:
+                _rollback(conn)
+                raise
+            try:
+                conn.execute("COMMIT")
+            except RuntimeError as exc:
+                _rollback(conn)
+                raise translate(exc) from exc
+            return result
+
+    def bulk_insert_nodes(self, tenant: str, label: str, rows: Sequence[Row]) -> int:
+        if not rows:
+            return 0
+        spec = schema.node_spec(label)
+        frame = _node_frame(spec, rows)  # noqa: F841  (read by COPY through its name)
+        tdb = self._db(tenant)
+        with tdb.write_lock:
+            try:
+                # COPY finds the frame by its local name; the label comes from the schema only.
+                tdb.writer.execute(f"COPY {spec.label} FROM frame")
+            except RuntimeError as exc:
+                raise translate(exc) from exc
+        return len(rows)
+
+    def bulk_insert_rels(self, tenant: str, rel_type: str, src: str, dst: str, rows: Sequence[Row]) -> int:
+        if not rows:
+            return 0
+        query = ladybug_sql.create_rels(schema.RELS[rel_type], src, dst)
+        result = self.write(tenant, query, {"rows": list(rows)})
+        return int(result[0]["created"]) if result else 0
+
+    def analyst_query(
+        self, tenant: str, query: str, params: Params | None, *, timeout_s: float, max_rows: int
+    ) -> AnalystResult:
+        tdb = self._db(tenant)
+        started = time.perf_counter()
+        with tdb.reader() as conn:
+            conn.set_query_timeout(max(1, int(timeout_s * 1000)))
+            try:
+                # The engine enforces read-only: a write inside this transaction is refused.
+                conn.execute("BEGIN TRANSACTION READ ONLY")
+                try:
+                    result = conn.execute(query, to_ladybug_params(params))
+                    return _analyst_result(result, max_rows, started)
+                finally:
+                    _rollback(conn)
+            except RuntimeError as exc:
+                raise translate(exc, analyst=True) from exc
+            finally:
+                conn.set_query_timeout(0)
+
+    def health(self) -> dict[str, Any]:
+        rows = self.read(SYSTEM_TENANT, "RETURN 1 AS ok")
+        if not rows or rows[0]["ok"] != 1:
+            raise StoreUnavailable("embedded store did not answer")
+        return {"backend": "ladybug", "data_dir": str(self._root), "open_tenants": len(self._dbs)}
+
+    def checkpoint(self, tenant: str) -> None:
+        """Fold the WAL into the database file (cheap restarts, smaller WAL)."""
+        self.write(tenant, "CHECKPOINT")
+
+    def close(self) -> None:
+        with self._open_lock:
+            for tdb in self._dbs.values():
+                tdb.close()
+            self._dbs.clear()
+            self._schema_ready.clear()
+
+
+def _rollback(conn: ladybug.Connection) -> None:
+    # The engine may already have ended the transaction (it does after an error).
+    with contextlib.suppress(RuntimeError):
+        conn.execute("ROLLBACK")
+
+
+def _analyst_result(result: Any, max_rows: int, started: float) -> AnalystResult:
+    if isinstance(result, list):
+        result = result[-1]
+    columns = result.get_column_names()
+    rows: list[list[Any]] = []
+    truncated = False
+    while result.has_next():
+        if len(rows) >= max_rows:
+            truncated = True
+            break
+        rows.append([from_ladybug(v) for v in result.get_next()])
+    elapsed = (time.perf_counter() - started) * 1000
+    return AnalystResult(columns=columns, rows=rows, truncated=truncated, elapsed_ms=elapsed)
+
+
+def _node_frame(spec: schema.NodeSpec, rows: Sequence[Row]) -> pd.DataFrame:
+    """A DataFrame in the table's column order. Object columns of plain Python values are what the
+    engine's scan reads reliably (pandas' nullable extension dtypes trip an assertion in it)."""
+    data: dict[str, pd.Series[Any]] = {}
+    for name, ptype in spec.columns.items():
+        values: list[Any] = [r.get(name) for r in rows]
+        if ptype is schema.PType.TIMESTAMP:
+            values = [_naive_utc(v) for v in values]
+        elif ptype is schema.PType.STRINGS:
+            values = [list(v) if v else [] for v in values]
+        data[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data)
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
