@@ -9,7 +9,10 @@ Engine facts this adapter is built around (../shared/ENGINES.md):
 - readers are never blocked by the writer; each thread borrows its own connection from a pool;
 - after a kill -9 the WAL can fail its checksum on replay; we keep a copy of it and reopen with
   ``throw_on_wal_replay_failure=False`` (acknowledged commits were checkpointed or replayed);
-- the default buffer pool grows RSS to 1.5 GB; we size it explicitly.
+- the default buffer pool grows RSS to 1.5 GB; we size it explicitly. Each open database also
+  reserves its maximum size as virtual address space (8 TB by default, so ~15 open databases
+  exhaust a 47-bit address space) and ~20 MB of RSS for the schema: we cap the size per database
+  and keep at most ``max_open`` tenants open, closing the least recently used idle one.
 """
 
 from __future__ import annotations
@@ -72,14 +75,13 @@ def translate(exc: Exception, *, analyst: bool = False) -> RelgraphError:
 class _TenantDb:
     """One open Ladybug database: a writer connection behind a lock and a pool of readers."""
 
-    def __init__(self, db: ladybug.Database, pool_size: int) -> None:
+    def __init__(self, db: ladybug.Database) -> None:
         self.db = db
         self.write_lock = threading.Lock()
         self.writer = ladybug.Connection(db)
         self._readers: queue.LifoQueue[ladybug.Connection] = queue.LifoQueue()
-        self._pool_size = pool_size
-        self._created = 0
-        self._created_lock = threading.Lock()
+        self.users = 0  # callers inside ``LadybugStore._use``; only idle databases are evicted
+        self.last_used = 0.0
 
     @contextmanager
     def reader(self) -> Iterator[ladybug.Connection]:
@@ -125,10 +127,13 @@ class LadybugStore:
 
     dialect = Dialect.LADYBUG
 
-    def __init__(self, data_dir: Path, *, buffer_pool_mb: int = 256, read_pool: int = 4) -> None:
+    def __init__(
+        self, data_dir: Path, *, buffer_pool_mb: int = 256, max_db_gb: int = 64, max_open: int = 16
+    ) -> None:
         self._root = Path(data_dir)
         self._buffer_pool = buffer_pool_mb * 1024 * 1024
-        self._read_pool = read_pool
+        self._max_db_size = max_db_gb * 1024**3
+        self._max_open = max_open
         self._dbs: dict[str, _TenantDb] = {}
         self._open_lock = threading.Lock()
         self._schema_ready: set[str] = set()
@@ -140,22 +145,35 @@ class LadybugStore:
             return self._root / "system" / DB_FILE
         return self._root / "tenants" / check_tenant(tenant) / DB_FILE
 
-    def _db(self, tenant: str) -> _TenantDb:
-        tdb = self._dbs.get(tenant)
-        if tdb is not None:
-            return tdb
+    @contextmanager
+    def _use(self, tenant: str) -> Iterator[_TenantDb]:
+        """The tenant's open database, kept open (not evicted) while the caller is inside."""
         with self._open_lock:
-            if tenant not in self._dbs:
-                self._dbs[tenant] = _TenantDb(self._open(self._path(tenant)), self._read_pool)
-            tdb = self._dbs[tenant]
-        if tenant not in self._schema_ready:
-            self._apply_schema(tenant, tdb)
-        return tdb
+            tdb = self._dbs.get(tenant)
+            if tdb is None:
+                self._evict_idle()
+                tdb = self._dbs[tenant] = _TenantDb(self._open(self._path(tenant)))
+            tdb.users += 1
+            tdb.last_used = time.monotonic()
+        try:
+            if tenant not in self._schema_ready:
+                self._apply_schema(tenant, tdb)
+            yield tdb
+        finally:
+            with self._open_lock:
+                tdb.users -= 1
+
+    def _evict_idle(self) -> None:
+        idle = sorted((t.last_used, name) for name, t in self._dbs.items() if t.users == 0)
+        while len(self._dbs) >= self._max_open and idle:
+            _, name = idle.pop(0)
+            self._dbs.pop(name).close()
+            self._schema_ready.discard(name)
 
     def _open(self, path: Path) -> ladybug.Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return ladybug.Database(str(path), buffer_pool_size=self._buffer_pool)
+            return ladybug.Database(str(path), buffer_pool_size=self._buffer_pool, max_db_size=self._max_db_size)
         except RuntimeError as exc:
             if "wal" not in str(exc).lower():
                 raise translate(exc) from exc
@@ -197,7 +215,8 @@ class LadybugStore:
 
     # --- GraphStore ------------------------------------------------------------------------------
     def ensure_tenant(self, tenant: str) -> None:
-        self._db(check_tenant(tenant))
+        with self._use(check_tenant(tenant)):
+            pass
 
     def tenants(self) -> list[str]:
         base = self._root / "tenants"
@@ -210,26 +229,26 @@ class LadybugStore:
         with self._open_lock:
             tdb = self._dbs.pop(tenant, None)
             if tdb is not None:
+                if tdb.users:
+                    self._dbs[tenant] = tdb
+                    raise StoreUnavailable(f"tenant {tenant!r} is in use; retry the drop")
                 tdb.close()
             self._schema_ready.discard(tenant)
             shutil.rmtree(self._path(tenant).parent, ignore_errors=True)
 
     def read(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
-        tdb = self._db(tenant)
-        with tdb.reader() as conn:
+        with self._use(tenant) as tdb, tdb.reader() as conn:
             try:
                 return _rows(conn.execute(query, to_ladybug_params(params)))
             except RuntimeError as exc:
                 raise translate(exc) from exc
 
     def write(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
-        tdb = self._db(tenant)
-        with tdb.write_lock:
+        with self._use(tenant) as tdb, tdb.write_lock:
             return _LadybugTx(tdb.writer).run(query, params)
 
     def write_tx(self, tenant: str, work: Callable[[_LadybugTx], T]) -> T:
-        tdb = self._db(tenant)
-        with tdb.write_lock:
+        with self._use(tenant) as tdb, tdb.write_lock:
             conn = tdb.writer
             conn.execute("BEGIN TRANSACTION")
             try:
@@ -249,8 +268,7 @@ class LadybugStore:
             return 0
         spec = schema.node_spec(label)
         frame = _node_frame(spec, rows)  # noqa: F841  (read by COPY through its name)
-        tdb = self._db(tenant)
-        with tdb.write_lock:
+        with self._use(tenant) as tdb, tdb.write_lock:
             try:
                 # COPY finds the frame by its local name; the label comes from the schema only.
                 tdb.writer.execute(f"COPY {spec.label} FROM frame")
@@ -268,9 +286,8 @@ class LadybugStore:
     def analyst_query(
         self, tenant: str, query: str, params: Params | None, *, timeout_s: float, max_rows: int
     ) -> AnalystResult:
-        tdb = self._db(tenant)
         started = time.perf_counter()
-        with tdb.reader() as conn:
+        with self._use(tenant) as tdb, tdb.reader() as conn:
             conn.set_query_timeout(max(1, int(timeout_s * 1000)))
             try:
                 # The engine enforces read-only: a write inside this transaction is refused.

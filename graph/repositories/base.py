@@ -133,7 +133,7 @@ def decode_cursor(cursor: str | None) -> str:
     if not cursor:
         return ""
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("invalid cursor: pass back the next_cursor of the previous page") from exc
 
