@@ -127,9 +127,7 @@ class LadybugStore:
 
     dialect = Dialect.LADYBUG
 
-    def __init__(
-        self, data_dir: Path, *, buffer_pool_mb: int = 256, max_db_gb: int = 64, max_open: int = 16
-    ) -> None:
+    def __init__(self, data_dir: Path, *, buffer_pool_mb: int = 256, max_db_gb: int = 64, max_open: int = 16) -> None:
         self._root = Path(data_dir)
         self._buffer_pool = buffer_pool_mb * 1024 * 1024
         self._max_db_size = max_db_gb * 1024**3
@@ -267,11 +265,16 @@ class LadybugStore:
         if not rows:
             return 0
         spec = schema.node_spec(label)
-        frame = _node_frame(spec, rows)  # noqa: F841  (read by COPY through its name)
         with self._use(tenant) as tdb, tdb.write_lock:
             try:
-                # COPY finds the frame by its local name; the label comes from the schema only.
-                tdb.writer.execute(f"COPY {spec.label} FROM frame")
+                if _rows(tdb.writer.execute(ladybug_sql.ANY_NODE.format(label=label))):
+                    # COPY into a non-empty node table exhausted the buffer pool after a few rounds
+                    # in Ladybug 0.22 (demo build, 256 MB pool); UNWIND CREATE does not.
+                    params = to_ladybug_params({"rows": list(rows)})
+                    tdb.writer.execute(ladybug_sql.create_nodes(spec), params)
+                else:
+                    frame = _node_frame(spec, rows)  # noqa: F841  (read by COPY through its name)
+                    tdb.writer.execute(f"COPY {spec.label} FROM frame")
             except RuntimeError as exc:
                 raise translate(exc) from exc
         return len(rows)

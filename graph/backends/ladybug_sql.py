@@ -17,6 +17,7 @@ SCHEMA_VERSION_TABLE: Final = (
 )
 APPLIED_VERSIONS: Final = "MATCH (v:SchemaVersion) RETURN v.version"
 RECORD_VERSION: Final = "CREATE (:SchemaVersion {version: $v, applied_at: $at})"
+ANY_NODE: Final = "MATCH (n:{label}) RETURN n.uid LIMIT 1"
 
 
 def node_table_ddl(spec: schema.NodeSpec) -> str:
@@ -46,3 +47,8 @@ def create_rels(spec: schema.RelSpec, src: str, dst: str) -> str:
         f"UNWIND $rows AS r MATCH (a:{src} {{uid: r.src}}) MATCH (b:{dst} {{uid: r.dst}}) "
         f"CREATE (a)-[:{spec.type}{body}]->(b) RETURN count(*) AS created"
     )
+
+
+def create_nodes(spec: schema.NodeSpec) -> str:
+    """UNWIND-create nodes with every column cast to its declared type."""
+    return f"UNWIND $rows AS r CREATE (n:{spec.label}{prop_map(Dialect.LADYBUG, spec.columns.items(), source='r')})"

@@ -181,6 +181,7 @@ def upsert_nodes(
     label: str,
     rows: Sequence[Mapping[str, Any]],
     defaults: Mapping[str, Any] | None = None,
+    merge_custom: bool = False,
 ) -> UpsertResult:
     """Create or update by ``id``. Running the same rows twice changes nothing the second time.
 
@@ -197,6 +198,8 @@ def upsert_nodes(
     if not latest:
         return UpsertResult()
     existing = _existing(store, tenant, label, list(latest))
+    if merge_custom:
+        _merge_custom(latest, existing)
     now = now_utc()
     base_fields = to_stored(spec, defaults or {})
     creates = [
@@ -209,7 +212,9 @@ def upsert_nodes(
         try:
             store.bulk_insert_nodes(tenant, label, creates)
         except DuplicateId:  # a concurrent writer created some of them: fall back to a fresh diff
-            return upsert_nodes(store=store, tenant=tenant, label=label, rows=rows, defaults=defaults)
+            return upsert_nodes(
+                store=store, tenant=tenant, label=label, rows=rows, defaults=defaults, merge_custom=merge_custom
+            )
     for u in updates:
         u["updated_at"] = now
     _write_updates(store, tenant, spec, updates)
@@ -222,6 +227,16 @@ def _write_updates(store: GraphStore, tenant: str, spec: schema.NodeSpec, update
     for props, group in _group_by_props(updates).items():
         clause = set_clause(store.dialect, "n", [(p, cols[p]) for p in props], source="r")
         store.write(tenant, UPDATE_ROWS.format(label=spec.label, set=clause), {"rows": group})
+
+
+def _merge_custom(latest: dict[str, dict[str, Any]], existing: Mapping[str, Mapping[str, Any]]) -> None:
+    """Importers add custom fields key by key: a second source must not erase the first's."""
+    for rid, fields in latest.items():
+        stored = existing.get(rid)
+        if stored is None or "custom" not in fields:
+            continue
+        merged = {**json.loads(stored.get("custom") or "{}"), **json.loads(fields["custom"])}
+        fields["custom"] = json.dumps(merged, sort_keys=True, default=str)
 
 
 def _existing(store: GraphStore, tenant: str, label: str, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -27,8 +27,14 @@ def test_wrong_type_is_422_naming_the_field(client: TestClient, admin: H) -> Non
 
 
 def test_unknown_id_is_404(client: TestClient, admin: H) -> None:
-    for path in ("/contacts/nope", "/accounts/nope", "/deals/nope", "/reps/nope", "/products/nope",
-                 "/interactions/nope"):
+    for path in (
+        "/contacts/nope",
+        "/accounts/nope",
+        "/deals/nope",
+        "/reps/nope",
+        "/products/nope",
+        "/interactions/nope",
+    ):
         r = client.get(path, headers=admin)
         assert r.status_code == 404, path
         assert "nope" in r.json()["error"]["message"]
@@ -60,8 +66,11 @@ def test_cycles_are_409_and_nothing_changes(client: TestClient, admin: H) -> Non
 
 def test_interaction_with_unknown_participant_writes_nothing(client: TestClient, admin: H) -> None:
     client.post("/contacts", json={"id": "c1", "name": "C1"}, headers=admin)
-    body = {"kind": "call", "occurred_at": "2026-01-01T00:00:00Z",
-            "participants": [{"person_id": "c1", "role": "to"}, {"person_id": "ghost", "kind": "rep", "role": "from"}]}
+    body = {
+        "kind": "call",
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "participants": [{"person_id": "c1", "role": "to"}, {"person_id": "ghost", "kind": "rep", "role": "from"}],
+    }
     r = client.post("/interactions", json=body, headers=admin)
     assert r.status_code == 404 and "ghost" in r.json()["error"]["message"]
     assert _count(client, "/interactions", admin) == 0

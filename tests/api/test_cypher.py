@@ -17,9 +17,12 @@ def test_rows_nodes_relationships_paths(client: TestClient, keys: dict[str, H]) 
     client.post("/accounts", json={"id": "acme", "name": "Acme"}, headers=a)
     client.post("/contacts", json={"id": "ada", "name": "Ada"}, headers=a)
     client.put("/contacts/ada/employments", json={"account_id": "acme", "title": "CTO"}, headers=a)
-    status, body = _q(client, keys["analyst"],
-                      "MATCH p = (c:Contact)-[w:WORKS_AT]->(x:Account) WHERE x.name = $name RETURN c, w, p",
-                      params={"name": "Acme"})
+    status, body = _q(
+        client,
+        keys["analyst"],
+        "MATCH p = (c:Contact)-[w:WORKS_AT]->(x:Account) WHERE x.name = $name RETURN c, w, p",
+        params={"name": "Acme"},
+    )
     assert status == 200, body
     c, w, p = body["rows"][0]
     assert (c["_label"], c["name"]) == ("Contact", "Ada")
@@ -29,10 +32,12 @@ def test_rows_nodes_relationships_paths(client: TestClient, keys: dict[str, H]) 
 
 def test_writes_are_refused_by_the_engine(client: TestClient, keys: dict[str, H]) -> None:
     client.post("/contacts", json={"id": "ada", "name": "Ada"}, headers=keys["admin"])
-    for q in ("MATCH (c:Contact) SET c.name = 'pwned' RETURN c",
-              "MATCH (c:Contact) DETACH DELETE c",
-              "CREATE (:Account {uid: 'acme/x', tenant: 'acme', id: 'x', name: 'x'})",
-              "MERGE (a:Account {uid: 'acme/y'}) RETURN a"):
+    for q in (
+        "MATCH (c:Contact) SET c.name = 'pwned' RETURN c",
+        "MATCH (c:Contact) DETACH DELETE c",
+        "CREATE (:Account {uid: 'acme/x', tenant: 'acme', id: 'x', name: 'x'})",
+        "MERGE (a:Account {uid: 'acme/y'}) RETURN a",
+    ):
         status, body = _q(client, keys["analyst"], q)
         assert status == 403, (q, body)
     assert client.get("/contacts/ada", headers=keys["admin"]).json()["name"] == "Ada"
@@ -40,13 +45,15 @@ def test_writes_are_refused_by_the_engine(client: TestClient, keys: dict[str, H]
 
 
 def test_file_and_database_clauses_refused(client: TestClient, keys: dict[str, H]) -> None:
-    for q in ("COPY (MATCH (c:Contact) RETURN c.name) TO '/tmp/leak.csv'",
-              "LOAD FROM '/etc/passwd' RETURN *",
-              "ATTACH '../globex/graph.lbug' AS g (dbtype lbug)",
-              "EXPORT DATABASE '/tmp/dump'",
-              "CALL threads = 1",
-              "MATCH (c) RETURN c; MATCH (d) RETURN d",
-              "COMMIT"):
+    for q in (
+        "COPY (MATCH (c:Contact) RETURN c.name) TO '/tmp/leak.csv'",
+        "LOAD FROM '/etc/passwd' RETURN *",
+        "ATTACH '../globex/graph.lbug' AS g (dbtype lbug)",
+        "EXPORT DATABASE '/tmp/dump'",
+        "CALL threads = 1",
+        "MATCH (c) RETURN c; MATCH (d) RETURN d",
+        "COMMIT",
+    ):
         status, body = _q(client, keys["analyst"], q)
         assert status == 403, (q, body)
     # a keyword inside a string value is data, not a clause
@@ -63,9 +70,13 @@ def test_syntax_error_is_400_with_engine_message(client: TestClient, keys: dict[
 def test_row_cap_and_timeout(client: TestClient, keys: dict[str, H]) -> None:
     status, body = _q(client, keys["analyst"], "UNWIND range(1, 50000) AS i RETURN i", max_rows=100)
     assert status == 200 and len(body["rows"]) == 100 and body["truncated"]
-    status, body = _q(client, keys["analyst"],
-                      "UNWIND range(1, 20000) AS i UNWIND range(1, 20000) AS j WITH i, j WHERE (i * j) % 7 = 3 "
-                      "RETURN sum(i + j) AS n", timeout_s=0.2)
+    status, body = _q(
+        client,
+        keys["analyst"],
+        "UNWIND range(1, 20000) AS i UNWIND range(1, 20000) AS j WITH i, j WHERE (i * j) % 7 = 3 "
+        "RETURN sum(i + j) AS n",
+        timeout_s=0.2,
+    )
     assert status == 408, body
 
 

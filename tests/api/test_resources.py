@@ -67,8 +67,9 @@ def test_relationship_operations(client: TestClient, admin: H) -> None:
     assert client.get("/accounts/child/parent", headers=admin).json()["id"] == parent["id"]
     boss = _post(client, "/contacts", {"id": "boss", "name": "Boss"}, admin)
     ada = _post(client, "/contacts", {"id": "ada", "name": "Ada"}, admin)
-    r = client.put("/contacts/ada/employments", json={"account_id": "child", "title": "CTO", "since": "2021-04-01"},
-                   headers=admin)
+    r = client.put(
+        "/contacts/ada/employments", json={"account_id": "child", "title": "CTO", "since": "2021-04-01"}, headers=admin
+    )
     assert r.status_code == 201
     assert client.get("/contacts/ada/employments", headers=admin).json()[0]["title"] == "CTO"
     assert client.put("/contacts/ada/manager", json={"manager_id": boss["id"]}, headers=admin).status_code == 204
@@ -79,19 +80,30 @@ def test_relationship_operations(client: TestClient, admin: H) -> None:
     deal = _post(client, "/deals", {"id": "d1", "name": "Deal"}, admin)
     assert client.put("/deals/d1/account", json={"account_id": "child"}, headers=admin).status_code == 204
     assert client.put("/deals/d1/owner", json={"rep_id": rep["id"]}, headers=admin).status_code == 204
-    assert client.put("/deals/d1/contacts", json={"contact_id": ada["id"], "role": "champion"},
-                      headers=admin).status_code == 201
+    assert (
+        client.put("/deals/d1/contacts", json={"contact_id": ada["id"], "role": "champion"}, headers=admin).status_code
+        == 201
+    )
     details = client.get(f"/deals/{deal['id']}/details", headers=admin).json()
     assert details["account_id"] == "child" and details["owner_id"] == "rae"
     assert details["contacts"] == [{"contact_id": "ada", "name": "Ada", "title": None, "role": "champion"}]
     listed = client.get("/deals", params={"account_id": "child"}, headers=admin).json()["items"]
     assert [d["id"] for d in listed] == ["d1"]
-    interaction = _post(client, "/interactions", {
-        "kind": "meeting", "subject": "Kick-off", "occurred_at": "2026-10-01T10:00:00+02:00",
-        "participants": [{"person_id": "rae", "kind": "rep", "role": "organizer"},
-                         {"person_id": "ada", "role": "attendee"}],
-        "about_deal_id": "d1",
-    }, admin)
+    interaction = _post(
+        client,
+        "/interactions",
+        {
+            "kind": "meeting",
+            "subject": "Kick-off",
+            "occurred_at": "2026-10-01T10:00:00+02:00",
+            "participants": [
+                {"person_id": "rae", "kind": "rep", "role": "organizer"},
+                {"person_id": "ada", "role": "attendee"},
+            ],
+            "about_deal_id": "d1",
+        },
+        admin,
+    )
     assert interaction["occurred_at"].startswith("2026-10-01T08:00:00")
     people = client.get(f"/interactions/{interaction['id']}/participants", headers=admin).json()
     assert {p["person_id"] for p in people} == {"rae", "ada"}

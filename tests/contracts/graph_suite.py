@@ -149,7 +149,9 @@ def test_deal_links_and_filters(store: GraphStore, tenant: str) -> None:
     a = accounts.accounts.create(store=store, tenant=tenant, data=AccountCreate(name="Acme"))
     r = reps.reps.create(store=store, tenant=tenant, data=RepCreate(name="Rae"))
     c = contacts.contacts.create(store=store, tenant=tenant, data=ContactCreate(name="Ada"))
-    d1 = deals.deals.create(store=store, tenant=tenant, data=DealCreate(name="D1", amount=10, stage="Won", status="won"))
+    d1 = deals.deals.create(
+        store=store, tenant=tenant, data=DealCreate(name="D1", amount=10, stage="Won", status="won")
+    )
     deals.deals.create(store=store, tenant=tenant, data=DealCreate(name="D2"))
     deals.set_account(store=store, tenant=tenant, deal_id=d1.id, account_id=a.id)
     deals.set_owner(store=store, tenant=tenant, deal_id=d1.id, rep_id=r.id)
@@ -170,7 +172,10 @@ def test_interaction_is_all_or_nothing(store: GraphStore, tenant: str) -> None:
     ok = InteractionRecord(
         kind="meeting",
         occurred_at=when,
-        participants=[Participant(person_id=r.id, kind="rep", role="organizer"), Participant(person_id=c.id, role="attendee")],
+        participants=[
+            Participant(person_id=r.id, kind="rep", role="organizer"),
+            Participant(person_id=c.id, role="attendee"),
+        ],
     )
     made = interactions.record(store=store, tenant=tenant, data=ok)
     assert made.occurred_at == when

@@ -1,0 +1,212 @@
+"""The ``relgraph`` command: serve, demo, keys, cypher, export, restore (and more as features land).
+
+Commands that open the store directly (demo, keys, export, restore, local cypher) need the server
+to be stopped: the embedded engine allows one read-write process per database.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.settings import Settings, get_settings
+
+app = typer.Typer(help="relgraph: graph-native relationship intelligence for CRM data.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys (each bound to one tenant and one role).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+DEMO_TENANT = "demo"
+DEFAULT_MAVEN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "maven-crm"
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"data_dir": data_dir}) if data_dir else settings
+
+
+def _store(settings: Settings) -> Any:
+    from graph.factory import open_store
+
+    return open_store(settings)
+
+
+DataDir = Annotated[Path | None, typer.Option(help="Data directory (default RELGRAPH_DATA_DIR or ./data).")]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the REST API on an existing store."""
+    import uvicorn
+
+    from api.main import create_app
+
+    uvicorn.run(create_app(_settings(data_dir)), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: DataDir = None,
+    maven_dir: Annotated[Path, typer.Option(help="The Maven CRM data set.")] = DEFAULT_MAVEN,
+    rebuild: Annotated[bool, typer.Option(help="Drop and rebuild the demo tenant.")] = False,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API when built.")] = True,
+) -> None:
+    """Build the demo tenant (Maven CRM + generated people and interactions) and serve it."""
+    import uvicorn
+
+    from api.main import create_app
+    from graph.repositories.keys import create_key
+    from relgraph.demo.builder import build_demo
+
+    settings = _settings(data_dir)
+    store = _store(settings)
+    if rebuild:
+        store.drop_tenant(DEMO_TENANT)
+    if DEMO_TENANT not in store.tenants() or not store.read(DEMO_TENANT, "MATCH (d:Deal) RETURN d.uid LIMIT 1"):
+        if not maven_dir.is_dir():
+            typer.echo(f"Maven data not found at {maven_dir} (pass --maven-dir)", err=True)
+            raise typer.Exit(2)
+        typer.echo(f"building the demo tenant from {maven_dir} ...")
+        for report in build_demo(store, DEMO_TENANT, maven_dir, today=datetime.now(UTC).date()):
+            typer.echo(report.summary())
+    key = create_key(store=store, tenant=DEMO_TENANT, role="admin", name="demo")
+    key_file = Path(settings.data_dir) / "demo-admin-key.txt"
+    key_file.write_text(key.key + "\n")
+    key_file.chmod(0o600)
+    typer.echo(f"\nDemo tenant ready. Admin API key (also in {key_file}):\n  {key.key}\n")
+    if serve_after:
+        typer.echo(
+            f"Try: curl -H 'Authorization: Bearer {key.key}' http://{host}:{port}/accounts\n"
+            f"API docs: http://{host}:{port}/docs"
+        )
+        uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info")
+    else:
+        store.close()
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="Tenant the key is bound to.")],
+    role: Annotated[str, typer.Option(help="admin, analyst, rep or viewer.")],
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API key and print it (once: only its hash is stored)."""
+    from graph.errors import RelgraphError
+    from graph.repositories.keys import create_key
+
+    store = _store(_settings(data_dir))
+    try:
+        key = create_key(store=store, tenant=tenant, role=role, name=name)
+    except RelgraphError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+    typer.echo(key.key)
+
+
+@keys_app.command("list")
+def keys_list(tenant: Annotated[str, typer.Option()], data_dir: DataDir = None) -> None:
+    """List a tenant's keys (ids, roles; never the secrets)."""
+    from graph.repositories.keys import list_keys
+
+    store = _store(_settings(data_dir))
+    for k in list_keys(store=store, tenant=tenant):
+        typer.echo(f"{k['key_id']}  {k['role']:8} {'revoked' if k['revoked'] else 'active':8} {k['name']}")
+    store.close()
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, data_dir: DataDir = None) -> None:
+    """Revoke a key by its id."""
+    from graph.repositories.keys import revoke_key
+
+    store = _store(_settings(data_dir))
+    ok = revoke_key(store=store, key_id=key_id)
+    store.close()
+    typer.echo("revoked" if ok else "no such key")
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    tenant: Annotated[str, typer.Option()],
+    out: Annotated[Path, typer.Option(help="JSON-lines file to write.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Dump a tenant to JSON lines (the backup path)."""
+    from graph.backup import export_tenant, summary
+
+    store = _store(_settings(data_dir))
+    with out.open("w", encoding="utf-8") as fh:
+        counts = export_tenant(store, tenant, fh)
+    store.close()
+    typer.echo(f"exported {tenant} to {out}")
+    typer.echo("\n".join(summary(counts)))
+
+
+@app.command()
+def restore(
+    tenant: Annotated[str, typer.Option(help="Tenant to restore into (must be empty).")],
+    src: Annotated[Path, typer.Option("--in", help="JSON-lines dump made by `relgraph export`.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Load a dump into an empty tenant."""
+    from graph.backup import restore_tenant, summary
+    from graph.errors import RelgraphError
+
+    store = _store(_settings(data_dir))
+    try:
+        with src.open(encoding="utf-8") as fh:
+            counts = restore_tenant(store, tenant, fh)
+    except RelgraphError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+    typer.echo(f"restored {src} into {tenant}")
+    typer.echo("\n".join(summary(counts)))
+
+
+@app.command()
+def cypher(
+    tenant: Annotated[str | None, typer.Option(help="Local mode: tenant to query (server stopped).")] = None,
+    url: Annotated[str, typer.Option(help="API mode: the server's URL.")] = "http://127.0.0.1:8000",
+    key: Annotated[str | None, typer.Option(envvar="RELGRAPH_API_KEY", help="API mode: an analyst/admin key.")] = None,
+    execute: Annotated[str | None, typer.Option("-e", "--execute", help="Run one query and exit.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Read-only Cypher prompt with history: through the API (--key) or on a local store (--tenant)."""
+    from relgraph.repl import ApiRunner, LocalRunner, repl
+
+    settings = _settings(data_dir)
+    if key:
+        runner: Any = ApiRunner(url, key)
+    elif tenant:
+        runner = LocalRunner(_store(settings), tenant, settings)
+    else:
+        typer.echo("give --key (API mode) or --tenant (local mode)", err=True)
+        raise typer.Exit(2)
+    code = repl(runner, execute)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    # Quiet the engines' progress bars and keep OpenMP to the cores we have.
+    os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+    app()
+
+
+if __name__ == "__main__":
+    main()
