@@ -170,26 +170,36 @@ class LadybugStore:
 
     def _open(self, path: Path) -> ladybug.Database:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            return ladybug.Database(str(path), buffer_pool_size=self._buffer_pool, max_db_size=self._max_db_size)
-        except RuntimeError as exc:
-            if "wal" not in str(exc).lower():
-                raise translate(exc) from exc
-            return self._open_skipping_wal(path, exc)
-
-    def _open_skipping_wal(self, path: Path, exc: RuntimeError) -> ladybug.Database:
-        # A kill -9 can leave a torn WAL tail whose checksum fails: keep it for forensics, then open
-        # with replay failures tolerated (the acknowledged, fully written records replay).
         wal = path.with_name(path.name + ".wal")
-        if wal.exists():
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            shutil.copy2(wal, wal.with_name(f"{wal.name}.corrupt-{stamp}"))
+        try:
+            return self._database(path)
+        except RuntimeError as exc:
+            if not wal.exists():
+                raise translate(exc) from exc
+            return self._open_with_bad_wal(path, wal, exc)
+
+    def _database(self, path: Path, *, tolerant: bool = False) -> ladybug.Database:
+        return ladybug.Database(
+            str(path),
+            buffer_pool_size=self._buffer_pool,
+            max_db_size=self._max_db_size,
+            throw_on_wal_replay_failure=not tolerant,
+        )
+
+    def _open_with_bad_wal(self, path: Path, wal: Path, exc: RuntimeError) -> ladybug.Database:
+        # A kill -9 can leave a torn WAL tail whose replay fails. Keep a copy for forensics, then
+        # replay what is intact (acknowledged commits were fsynced whole before the tear).
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        shutil.copy2(wal, wal.with_name(f"{wal.name}.corrupt-{stamp}"))
         log.warning("WAL replay failed for %s (%s); reopening tolerant of a torn tail", path, exc)
         self.recovered.append(str(path))
         try:
-            return ladybug.Database(str(path), buffer_pool_size=self._buffer_pool, throw_on_wal_replay_failure=False)
+            return self._database(path, tolerant=True)
         except RuntimeError as exc2:
-            raise StoreUnavailable(f"cannot open {path}: {exc2}") from exc2
+            raise StoreUnavailable(
+                f"cannot open {path}: {exc2}. The WAL was copied to {wal.name}.corrupt-{stamp}; "
+                "restore from the last `relgraph export` if the file itself is damaged"
+            ) from exc2
 
     def _apply_schema(self, tenant: str, tdb: _TenantDb) -> None:
         with tdb.write_lock:
