@@ -19,11 +19,12 @@ from graph.errors import Conflict, InvalidInput
 from graph.store import GraphStore
 
 PAGE: Final = 5000
-NODE_PAGE: Final = "MATCH (n:{label}) WHERE n.uid > $after RETURN n ORDER BY n.uid LIMIT $limit"
+# The tenant filter is redundant on Ladybug (a database per tenant) but not on a shared Neo4j database.
+NODE_PAGE: Final = "MATCH (n:{label}) WHERE n.tenant = $tenant AND n.uid > $after RETURN n ORDER BY n.uid LIMIT $limit"
 RELS_FROM: Final = (
     "UNWIND $uids AS u MATCH (a:{src} {{uid: u}})-[r:{rel}]->(b:{dst}) RETURN a.id AS src, b.id AS dst, r"
 )
-ANY: Final = "MATCH (n:{label}) RETURN n.uid LIMIT 1"
+ANY: Final = "MATCH (n:{label}) WHERE n.tenant = $tenant RETURN n.uid LIMIT 1"
 
 
 @dataclass
@@ -41,7 +42,8 @@ def _json(value: Any) -> Any:
 def _node_pages(store: GraphStore, tenant: str, label: str) -> Iterator[list[dict[str, Any]]]:
     after = ""
     while True:
-        rows = store.read(tenant, NODE_PAGE.format(label=label), {"after": after, "limit": PAGE})
+        params = {"tenant": tenant, "after": after, "limit": PAGE}
+        rows = store.read(tenant, NODE_PAGE.format(label=label), params)
         if not rows:
             return
         page = [r["n"] for r in rows]
@@ -92,7 +94,7 @@ def restore_tenant(store: GraphStore, tenant: str, src: IO[str]) -> BackupCounts
     """Load a dump into an EMPTY tenant (refuses to mix with existing data)."""
     store.ensure_tenant(tenant)
     for label in schema.NODES:
-        if store.read(tenant, ANY.format(label=label)):
+        if store.read(tenant, ANY.format(label=label), {"tenant": tenant}):
             raise Conflict(f"tenant {tenant!r} is not empty ({label} records exist): restore into a new tenant")
     counts = BackupCounts()
     nodes: dict[str, list[dict[str, Any]]] = {}

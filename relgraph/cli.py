@@ -20,6 +20,7 @@ keys_app = typer.Typer(help="Manage API keys (each bound to one tenant and one r
 app.add_typer(keys_app, name="keys")
 
 DEMO_TENANT = "demo"
+HAS_DEALS = "MATCH (d:Deal) WHERE d.tenant = $tenant RETURN d.uid LIMIT 1"
 DEFAULT_MAVEN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "maven-crm"
 
 
@@ -71,7 +72,7 @@ def demo(
     store = _store(settings)
     if rebuild:
         store.drop_tenant(DEMO_TENANT)
-    if DEMO_TENANT not in store.tenants() or not store.read(DEMO_TENANT, "MATCH (d:Deal) RETURN d.uid LIMIT 1"):
+    if DEMO_TENANT not in store.tenants() or not store.read(DEMO_TENANT, HAS_DEALS, {"tenant": DEMO_TENANT}):
         if not maven_dir.is_dir():
             typer.echo(f"Maven data not found at {maven_dir} (pass --maven-dir)", err=True)
             raise typer.Exit(2)

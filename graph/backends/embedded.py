@@ -206,7 +206,7 @@ class LadybugStore:
             conn = tdb.writer
             try:
                 conn.execute(ladybug_sql.SCHEMA_VERSION_TABLE)
-                done = {r[0] for r in conn.execute(ladybug_sql.APPLIED_VERSIONS).get_all()}
+                done = {r["version"] for r in _rows(conn.execute(ladybug_sql.APPLIED_VERSIONS))}
                 migrations = schema.SYSTEM_MIGRATIONS if tenant == SYSTEM_TENANT else schema.MIGRATIONS
                 for migration in migrations:
                     if migration.version in done:

@@ -15,7 +15,7 @@ from graph.store import Dialect
 SCHEMA_VERSION_TABLE: Final = (
     "CREATE NODE TABLE IF NOT EXISTS SchemaVersion(version INT64, applied_at TIMESTAMP, PRIMARY KEY(version))"
 )
-APPLIED_VERSIONS: Final = "MATCH (v:SchemaVersion) RETURN v.version"
+APPLIED_VERSIONS: Final = "MATCH (v:SchemaVersion) RETURN v.version AS version"
 RECORD_VERSION: Final = "CREATE (:SchemaVersion {version: $v, applied_at: $at})"
 ANY_NODE: Final = "MATCH (n:{label}) RETURN n.uid LIMIT 1"
 
