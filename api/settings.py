@@ -16,7 +16,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("./data"), description="Where the embedded engines keep their files.")
     graph_backend: Literal["embedded", "neo4j"] = "embedded"
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"
-    buffer_pool_mb: int = Field(default=256, ge=16, le=65536)
+    buffer_pool_mb: int = Field(default=1024, ge=64, le=65536)
 
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"

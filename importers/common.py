@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from graph.errors import InvalidInput
-from importers.rows import Note, NodeRow, Reject, Row
+from importers.rows import NodeRow, Note, Row
 from importers.validate import check_node
 
 
@@ -35,6 +36,6 @@ def emit_node(row: NodeRow, source: str, location: str, raw: str = "", problems:
     yield from check_node(row, source=source, location=location, raw=raw)
 
 
-def without_none(props: dict[str, object]) -> dict[str, object]:
+def without_none(props: Mapping[str, Any]) -> dict[str, Any]:
     """Drop unset props: a source that lacks a column must not erase what another source set."""
     return {k: v for k, v in props.items() if v is not None and v != {} and v != []}

@@ -106,12 +106,16 @@ def iter_csv(
     """
     src = source or path.name
     lines = iter_lines(path)
-    first = next(lines, None)
-    if first is None:
+    head: list[Line] = []
+    for physical in lines:  # blank lines before the header do not count for sniffing
+        head.append(physical)
+        if physical.text.strip() or len(head) >= 1000:
+            break
+    if not head:
         yield Reject(src, "file", "empty file", "", label)
         return
-    sep = delimiter or sniff_delimiter(first.text)
-    feed = _Feed(_chain(first, lines))
+    sep = delimiter or sniff_delimiter(head[-1].text)
+    feed = _Feed(_chain(head, lines))
     reader = csv.reader(feed, delimiter=sep)
     header: list[str] | None = None
     while True:
@@ -149,8 +153,8 @@ def iter_csv(
         yield Reject(src, "file", "no header row found", "", label)
 
 
-def _chain(first: Line, rest: Iterator[Line]) -> Iterator[Line]:
-    yield first
+def _chain(head: list[Line], rest: Iterator[Line]) -> Iterator[Line]:
+    yield from head
     yield from rest
 
 

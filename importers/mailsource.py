@@ -34,7 +34,9 @@ class RawMessage:
 
 
 def is_mbox(path: Path) -> bool:
-    """mbox files start with a ``From `` line; a single message starts with a header."""
+    """mbox files start with a ``From `` line (or are named ``*.mbox``); a message starts with a header."""
+    if path.suffix.lower() in (".mbox", ".mbx"):
+        return True
     try:
         with path.open("rb") as fh:
             return fh.read(5) == b"From "
@@ -117,23 +119,20 @@ def _scan(fh: BinaryIO, source: str, max_bytes: int) -> Iterator[RawMessage]:
     size = 0
     oversize = False
     previous_blank = True
-    started = False
+    junk_reported = False
     while True:
         line = fh.readline(_CHUNK)
         if not line:
             break
-        if line.startswith(b"From ") and previous_blank:
-            if started:
+        if line.startswith(b"From ") and (previous_blank or number == 0):
+            if number:
                 yield _finish(source, number, parts, oversize, max_bytes)
             number += 1
-            started = True
             parts, size, oversize = [], 0, False
-        elif not started:
-            if line.strip():
+        elif number == 0:
+            if line.strip() and not junk_reported:
                 yield RawMessage(source, "before message 1", b"", "data before the first From line; skipped")
-                started = True  # report once; what follows until a From line is dropped with it
-                number = 0
-                oversize = True
+                junk_reported = True
         elif not oversize:
             size += len(line)
             if size > max_bytes:
@@ -141,7 +140,7 @@ def _scan(fh: BinaryIO, source: str, max_bytes: int) -> Iterator[RawMessage]:
             else:
                 parts.append(line)
         previous_blank = line in (b"\n", b"\r\n")
-    if started and number:
+    if number:
         yield _finish(source, number, parts, oversize, max_bytes)
 
 

@@ -27,8 +27,8 @@ from typing import Final
 
 from importers.common import emit_node, require_dir, without_none
 from importers.csvio import CsvRecord, iter_csv
-from importers.rows import Note, NodeRow, Reject, RelRow, Row, compact, ext_id, name_id, slug
-from importers.values import clean, optional, parse_date, parse_float, parse_int
+from importers.rows import NodeRow, Note, Reject, RelRow, Row, compact, ext_id, name_id, slug
+from importers.values import optional, parse_date, parse_float, parse_int
 
 FILES: Final = ("products.csv", "accounts.csv", "sales_teams.csv", "sales_pipeline.csv")
 CORRECTIONS: Final[dict[str, dict[str, str]]] = {
@@ -155,7 +155,11 @@ def _corrected(field_name: str, value: str | None, source: str, location: str, n
     fixed = CORRECTIONS[field_name].get(value.lower())
     if fixed is None:
         return value
-    notes.append(Note(source, location, f"{field_name} {value!r} corrected to {fixed!r}", CORRECTION_CODES[field_name], "Account"))
+    notes.append(
+        Note(
+            source, location, f"{field_name} {value!r} corrected to {fixed!r}", CORRECTION_CODES[field_name], "Account"
+        )
+    )
     return fixed
 
 
@@ -233,13 +237,21 @@ def _deal(rec: CsvRecord, state: _State, source: str) -> Iterator[Row]:
 def _account_ref(name: str | None, rec: CsvRecord, state: _State, source: str) -> Generator[Row, None, str | None]:
     """Resolve the deal's account by name; generator-return the id (None for no account)."""
     if name is None:
-        yield Note(source, rec.location, "deal has no account; kept without FOR_ACCOUNT", "deal_without_account", "Deal")
+        yield Note(
+            source, rec.location, "deal has no account; kept without FOR_ACCOUNT", "deal_without_account", "Deal"
+        )
         return None
     account_id = state.accounts.get(slug(name))
     if account_id is None:
         account_id = state.account_id(name)
         state.accounts[slug(name)] = account_id
-        yield Note(source, rec.location, f"account {name!r} not in accounts.csv; created by name", "placeholder_account", "Account")
+        yield Note(
+            source,
+            rec.location,
+            f"account {name!r} not in accounts.csv; created by name",
+            "placeholder_account",
+            "Account",
+        )
         yield from emit_node(NodeRow("Account", account_id, {"name": name}), source, rec.location, rec.raw)
     return account_id
 
@@ -251,7 +263,13 @@ def _rep_ref(name: str | None, rec: CsvRecord, state: _State, source: str) -> Ge
     rep_id = state.rep_id(name)
     if rep_id not in state.reps:
         state.reps.add(rep_id)
-        yield Note(source, rec.location, f"sales agent {name!r} not in sales_teams.csv; created by name", "placeholder_rep", "Rep")
+        yield Note(
+            source,
+            rec.location,
+            f"sales agent {name!r} not in sales_teams.csv; created by name",
+            "placeholder_rep",
+            "Rep",
+        )
         yield from emit_node(NodeRow("Rep", rep_id, {"name": name}), source, rec.location, rec.raw)
     return rep_id
 
@@ -264,7 +282,13 @@ def _product_ref(name: str | None, rec: CsvRecord, state: _State, source: str) -
     if known is None:
         product_id = state.product_id(name)
         state.products[compact(name)] = (product_id, name)
-        yield Note(source, rec.location, f"product {name!r} not in products.csv; created by name", "placeholder_product", "Product")
+        yield Note(
+            source,
+            rec.location,
+            f"product {name!r} not in products.csv; created by name",
+            "placeholder_product",
+            "Product",
+        )
         yield from emit_node(NodeRow("Product", product_id, {"name": name}), source, rec.location, rec.raw)
         return product_id
     if known[1] != name:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from graph.schema import RELS
-from importers.rows import Note, NodeRow, Reject, RelRow, Row
+from importers.rows import NodeRow, Note, Reject, RelRow, Row
 
 
 @dataclass

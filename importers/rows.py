@@ -35,6 +35,7 @@ MAX_ID_LENGTH: Final = 200
 MAX_RAW: Final = 2_000
 
 _KEEP = re.compile(r"[A-Za-z0-9_.@\-]")
+_ALL_KEPT = re.compile(r"[A-Za-z0-9_.@\-]*")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
@@ -109,6 +110,8 @@ def escape_key(value: str) -> str:
     escaped too, so two different inputs never give the same key. Used for external ids and
     addresses, where a collision would merge two different records.
     """
+    if _ALL_KEPT.fullmatch(value):
+        return value
     out: list[str] = []
     for ch in value:
         if _KEEP.fullmatch(ch):

@@ -13,6 +13,7 @@ and a file that mixes encodings decodes correctly wherever it can.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +35,12 @@ class Line:
     problem: str | None = None
 
 
-def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | None]:
+def decode_bytes(data: bytes, declared: str | None = None, *, final: bool = True) -> tuple[str, str | None]:
     """Decode with the declared charset, then utf-8, utf-8-sig, cp1252; never raises.
 
     Returns the text and, when every encoding failed, a problem description (the text is then
-    decoded with replacement characters).
+    decoded with replacement characters). ``final=False`` says ``data`` was cut from a longer
+    stream: a multi-byte character split at the end is dropped instead of failing the decode.
     """
     candidates: list[str] = []
     if declared:
@@ -46,7 +48,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | N
     candidates.extend(("utf-8", "utf-8-sig", "cp1252"))
     for enc in candidates:
         try:
-            return data.decode(enc), None
+            return codecs.getincrementaldecoder(enc)().decode(data, final=final), None
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("utf-8", "replace"), "undecodable bytes (tried utf-8, utf-8-sig, cp1252)"

@@ -22,7 +22,7 @@ from graph.model import (
     ProductCreate,
     RepCreate,
 )
-from importers.rows import Note, NodeRow, Reject
+from importers.rows import NodeRow, Note, Reject
 
 MODELS: Final[dict[str, type[BaseModel]]] = {
     "Account": AccountCreate,
@@ -43,9 +43,7 @@ def _required(model: type[BaseModel]) -> set[str]:
 
 
 def _describe(exc: ValidationError, fields: set[str]) -> str:
-    parts = [
-        f"{err['loc'][0]}: {err['msg']}" for err in exc.errors() if err["loc"] and str(err["loc"][0]) in fields
-    ]
+    parts = [f"{err['loc'][0]}: {err['msg']}" for err in exc.errors() if err["loc"] and str(err["loc"][0]) in fields]
     return "; ".join(parts)[:500]
 
 
@@ -63,7 +61,9 @@ def check_node(row: NodeRow, *, source: str, location: str, raw: str = "") -> It
             reason = f"invalid {row.label}: {_describe(exc, bad & (_required(model) | {'id'}))}"
             yield Reject(source, location, reason, raw or repr(row.props), row.label)
             return
-        yield Note(source, location, f"{row.label} {row.id}: set aside {_describe(exc, bad)}", "invalid_field", row.label)
+        yield Note(
+            source, location, f"{row.label} {row.id}: set aside {_describe(exc, bad)}", "invalid_field", row.label
+        )
         yield _set_aside(row, bad)
         return
     yield row

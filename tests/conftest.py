@@ -18,7 +18,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[LadybugStore]:
-    s = LadybugStore(tmp_path / "data", buffer_pool_mb=128)
+    s = LadybugStore(tmp_path / "data", buffer_pool_mb=256)
     yield s
     s.close()
 

@@ -102,13 +102,17 @@ class _TenantDb:
 
 
 def _rows(result: Any) -> list[Row]:
-    if isinstance(result, list):  # several statements: keep the last one's rows
-        result = result[-1]
-    columns = result.get_column_names()
-    out = []
-    while result.has_next():
-        out.append(dict(zip(columns, (from_ladybug(v) for v in result.get_next()), strict=True)))
-    return out
+    results = result if isinstance(result, list) else [result]
+    try:
+        last = results[-1]  # several statements: keep the last one's rows
+        columns = last.get_column_names()
+        out = []
+        while last.has_next():
+            out.append(dict(zip(columns, (from_ladybug(v) for v in last.get_next()), strict=True)))
+        return out
+    finally:
+        for r in results:
+            r.close()  # an open result keeps engine memory pinned
 
 
 class _LadybugTx:

@@ -1,0 +1,315 @@
+"""HubSpot CRM exports (contacts, companies, deals as CSV) -> rows.
+
+HubSpot names export columns after property *labels* ("Record ID", "First Name", "Job Title",
+"Company Domain Name", "Deal Stage", "Associated Company IDs", ...), and their capitalisation has
+changed over the years, so columns are matched case-insensitively against a few aliases each
+(``COLUMNS``). Which object a file holds is decided from its header ("Deal Name" -> deals, "First
+Name"/"Email" -> contacts, "Company name"/"Company Domain Name" -> companies), not its name.
+
+Ids: ``hubspot:contact:<Record ID>``, ``hubspot:company:<Record ID>``, ``hubspot:deal:<Record ID>``
+(record ids are only unique per object type). Owners ("Contact owner", "Deal owner") are our Reps:
+keyed ``email:<address>`` when the export gives an address (so they meet the Reps of the email
+importer), else ``hubspot:owner:<slug of name>``. Associations: "Associated Company IDs" -> WORKS_AT
+(contacts) / FOR_ACCOUNT (deals); "Associated Contact IDs" -> ON_DEAL with role ``influencer``
+(HubSpot exports carry no buying role); "Parent Company" (id or name) -> SUBSIDIARY_OF. When a
+contact file has only a free-text "Company Name", the company is matched by name among the companies
+of the same import, else created as ``hubspot:company-name:<slug>``.
+
+Given a folder, every CSV in it is classified; all nodes of all files are yielded before any
+relationship (each file is read twice, streaming).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from graph.errors import InvalidInput
+from importers.common import emit_node, without_none
+from importers.csvio import CsvRecord, iter_csv, read_header
+from importers.rows import NodeRow, Note, Reject, RelRow, Row, ext_id, name_id, slug
+from importers.values import (
+    domain_from_url,
+    normalise_email,
+    optional,
+    parse_date,
+    parse_datetime,
+    parse_float,
+    parse_int,
+    split_list,
+)
+
+COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "id": ("Record ID", "Contact ID", "Company ID", "Deal ID", "Object ID", "VID"),
+    "first_name": ("First Name", "Firstname"),
+    "last_name": ("Last Name", "Lastname"),
+    "email": ("Email", "Email Address"),
+    "phone": ("Phone Number", "Phone", "Mobile Phone Number"),
+    "title": ("Job Title", "Title"),
+    "city": ("City",),
+    "country": ("Country/Region", "Country"),
+    "linkedin": ("LinkedIn URL", "LinkedIn Bio"),
+    "company_text": ("Company Name", "Company"),
+    "company_ids": (
+        "Associated Company IDs",
+        "Associated Company IDs (Primary)",
+        "Associated Company ID",
+        "Company ID",
+    ),
+    "company_names": ("Associated Company", "Associated Companies", "Associated Company (Primary)"),
+    "contact_ids": ("Associated Contact IDs", "Associated Contact ID"),
+    "company_name": ("Company name", "Name"),
+    "domain": ("Company Domain Name", "Domain", "Website URL", "Website"),
+    "industry": ("Industry",),
+    "employees": ("Number of Employees", "Employees"),
+    "revenue": ("Annual Revenue",),
+    "founded": ("Year Founded", "Founded Year"),
+    "parent": ("Parent Company", "Parent Company ID"),
+    "deal_name": ("Deal Name",),
+    "stage": ("Deal Stage", "Stage"),
+    "pipeline": ("Pipeline",),
+    "amount": ("Amount",),
+    "currency": ("Currency", "Deal currency code"),
+    "close_date": ("Close Date",),
+    "create_date": ("Create Date", "Created Date", "Create date"),
+    "owner": ("Contact owner", "Company owner", "Deal owner", "Owner", "HubSpot Owner"),
+    "lifecycle": ("Lifecycle Stage",),
+    "lead_status": ("Lead Status",),
+}
+KINDS: Final = ("companies", "contacts", "deals")
+LABEL: Final = {"companies": "Account", "contacts": "Contact", "deals": "Deal"}
+SINGULAR: Final = {"companies": "company", "contacts": "contact", "deals": "deal"}
+
+
+def col(rec: CsvRecord, key: str) -> str | None:
+    return rec.get(*COLUMNS[key])
+
+
+def detect_kind(header: list[str]) -> str | None:
+    """contacts / companies / deals from a normalised header, or None."""
+    cols = set(header)
+    if "deal name" in cols:
+        return "deals"
+    if cols & {"first name", "last name", "email", "email address"}:
+        return "contacts"
+    if cols & {"company name", "company domain name"}:
+        return "companies"
+    return None
+
+
+@dataclass
+class _Ctx:
+    namespace: str
+    dayfirst: bool
+    company_by_name: dict[str, str] = field(default_factory=dict)  # slug -> id
+    owners: set[str] = field(default_factory=set)
+    placeholders: set[str] = field(default_factory=set)
+
+    def ids(self, kind: str, raw: str) -> str:
+        return ext_id(f"{self.namespace}:{kind}", raw)
+
+
+def parse_hubspot(path: Path, *, namespace: str = "hubspot", dayfirst: bool = False) -> Iterator[Row]:
+    """Parse one HubSpot export CSV, or a folder of them (classified by header)."""
+    files = _classify(path)
+    ctx = _Ctx(namespace, dayfirst)
+    for kind in KINDS:
+        for file in files.get(kind, []):
+            yield from _pass(file, kind, ctx, nodes=True)
+    for kind in KINDS:
+        for file in files.get(kind, []):
+            yield from _pass(file, kind, ctx, nodes=False)
+
+
+def _classify(path: Path) -> dict[str, list[Path]]:
+    candidates = [path] if path.is_file() else sorted(path.glob("*.csv")) if path.is_dir() else []
+    if not candidates:
+        raise InvalidInput(f"{path} is not a CSV file or a folder of CSV files")
+    files: dict[str, list[Path]] = {}
+    for file in candidates:
+        kind = detect_kind(read_header(file))
+        if kind is None:
+            if path.is_file():
+                raise InvalidInput(
+                    f"{file.name}: not a HubSpot contacts, companies or deals export (header not recognised)"
+                )
+            continue
+        files.setdefault(kind, []).append(file)
+    return files
+
+
+def _pass(file: Path, kind: str, ctx: _Ctx, *, nodes: bool) -> Iterator[Row]:
+    label = LABEL[kind]
+    for rec in iter_csv(file, label=label):
+        if isinstance(rec, Reject):
+            if nodes:
+                yield rec
+            continue
+        record_id = col(rec, "id")
+        if record_id is None:
+            if nodes:
+                yield Reject(file.name, rec.location, "no Record ID", rec.raw, label)
+            continue
+        own_id = ctx.ids(SINGULAR[kind], record_id)
+        node, problems, reason = _node(kind, rec, own_id, ctx)
+        if node is None:
+            if nodes:
+                yield Reject(file.name, rec.location, reason, rec.raw, label)
+            continue
+        checked = list(emit_node(node, file.name, rec.location, rec.raw, problems))
+        if nodes:
+            yield from checked
+        elif any(isinstance(r, NodeRow) for r in checked):
+            yield from _links(kind, rec, own_id, ctx, file.name)
+
+
+def _node(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx) -> tuple[NodeRow | None, list[str], str]:
+    problems: list[str] = []
+    if kind == "companies":
+        name = col(rec, "company_name")
+        if name is None:
+            return None, problems, "company has no name"
+        ctx.company_by_name.setdefault(slug(name), own_id)
+        return NodeRow("Account", own_id, _company_props(rec, name, problems)), problems, ""
+    if kind == "contacts":
+        props = _contact_props(rec)
+        if "name" not in props:
+            return None, problems, "contact has no name and no email"
+        return NodeRow("Contact", own_id, props), problems, ""
+    name = col(rec, "deal_name")
+    if name is None:
+        return None, problems, "deal has no Deal Name"
+    return NodeRow("Deal", own_id, _deal_props(rec, name, ctx, problems)), problems, ""
+
+
+def _company_props(rec: CsvRecord, name: str, problems: list[str]) -> dict[str, object]:
+    return without_none(
+        {
+            "name": name,
+            "domain": optional(domain_from_url, col(rec, "domain"), "domain", problems),
+            "industry": col(rec, "industry"),
+            "city": col(rec, "city"),
+            "country": col(rec, "country"),
+            "employees": optional(parse_int, col(rec, "employees"), "employees", problems),
+            "annual_revenue": optional(parse_float, col(rec, "revenue"), "annual revenue", problems),
+            "year_established": optional(parse_int, col(rec, "founded"), "year founded", problems),
+        }
+    )
+
+
+def _contact_props(rec: CsvRecord) -> dict[str, object]:
+    first, last, email = col(rec, "first_name"), col(rec, "last_name"), col(rec, "email")
+    custom = without_none({"lifecycle_stage": col(rec, "lifecycle"), "lead_status": col(rec, "lead_status")})
+    return without_none(
+        {
+            "name": " ".join(p for p in (first, last) if p) or email,
+            "first_name": first,
+            "last_name": last,
+            "email": (normalise_email(email) or email) if email else None,
+            "phone": col(rec, "phone"),
+            "title": col(rec, "title"),
+            "city": col(rec, "city"),
+            "country": col(rec, "country"),
+            "linkedin_url": col(rec, "linkedin"),
+            "custom": custom,
+        }
+    )
+
+
+def deal_status(stage: str | None) -> str:
+    """HubSpot's default pipeline: ``closedwon``/"Closed Won" and ``closedlost``/"Closed Lost"."""
+    key = (stage or "").lower().replace(" ", "")
+    return "won" if key == "closedwon" else "lost" if key == "closedlost" else "open"
+
+
+def _deal_props(rec: CsvRecord, name: str, ctx: _Ctx, problems: list[str]) -> dict[str, object]:
+    created = optional(
+        lambda v: parse_datetime(v, dayfirst=ctx.dayfirst), col(rec, "create_date"), "create date", problems
+    )
+    stage = col(rec, "stage")
+    currency = col(rec, "currency")
+    return without_none(
+        {
+            "name": name,
+            "stage": stage,
+            "status": deal_status(stage),
+            "amount": optional(parse_float, col(rec, "amount"), "amount", problems),
+            "currency": currency.upper() if currency else None,
+            "close_date": optional(
+                lambda v: parse_date(v, dayfirst=ctx.dayfirst), col(rec, "close_date"), "close date", problems
+            ),
+            "created_on": created.date() if created else None,
+            "custom": without_none({"pipeline": col(rec, "pipeline")}),
+        }
+    )
+
+
+# --- relationships -------------------------------------------------------------------------------
+def _links(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row]:
+    owner = col(rec, "owner")
+    if kind == "companies":
+        yield from _parent(rec, own_id, ctx, source)
+        if owner:
+            yield from _owner(owner, "Account", own_id, ctx, source, rec)
+        return
+    companies = yield from _companies(rec, ctx, source)
+    if kind == "contacts":
+        title = col(rec, "title")
+        for company in companies:
+            yield RelRow("WORKS_AT", "Contact", own_id, "Account", company, without_none({"title": title}))
+        return
+    for company in companies:
+        yield RelRow("FOR_ACCOUNT", "Deal", own_id, "Account", company)
+    for contact in split_list(col(rec, "contact_ids")):
+        yield RelRow("ON_DEAL", "Contact", ctx.ids("contact", contact), "Deal", own_id, {"role": "influencer"})
+    if owner:
+        yield from _owner(owner, "Deal", own_id, ctx, source, rec)
+
+
+def _parent(rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row]:
+    parent = col(rec, "parent")
+    if not parent:
+        return
+    parent_id = ctx.ids("company", parent) if parent.isdigit() else ctx.company_by_name.get(slug(parent))
+    if parent_id is None:
+        yield Reject(
+            source, rec.location, f"parent company {parent!r} not found by id or name", rec.raw, "SUBSIDIARY_OF"
+        )
+        return
+    if parent_id != own_id:
+        yield RelRow("SUBSIDIARY_OF", "Account", own_id, "Account", parent_id)
+
+
+def _companies(rec: CsvRecord, ctx: _Ctx, source: str) -> Generator[Row, None, list[str]]:
+    """Company ids for a contact/deal: by association ids, else names (placeholder if unknown).
+
+    A generator that *returns* the ids (placeholder nodes and notes are yielded on the way).
+    """
+    ids = [ctx.ids("company", raw) for raw in split_list(col(rec, "company_ids"))]
+    if ids:
+        return ids
+    names = split_list(col(rec, "company_names"), ";") or split_list(col(rec, "company_text"), ";")
+    for name in names:
+        found = ctx.company_by_name.get(slug(name))
+        if found is None:
+            found = name_id(f"{ctx.namespace}:company-name", name)
+            if found not in ctx.placeholders:
+                ctx.placeholders.add(found)
+                note = f"company {name!r} known only by name; created as {found}"
+                yield Note(source, rec.location, note, "company_by_name", "Account")
+                yield from emit_node(NodeRow("Account", found, {"name": name}), source, rec.location, rec.raw)
+        ids.append(found)
+    return ids
+
+
+def _owner(owner: str, label: str, target: str, ctx: _Ctx, source: str, rec: CsvRecord) -> Iterator[Row]:
+    address = normalise_email(owner) if "@" in owner else None
+    rep_id = ext_id("email", address) if address else name_id(f"{ctx.namespace}:owner", owner)
+    if rep_id not in ctx.owners:
+        ctx.owners.add(rep_id)
+        name = owner.split("(")[0].strip() or owner
+        props = without_none({"name": name if not address else owner, "email": address})
+        yield from emit_node(NodeRow("Rep", rep_id, props), source, rec.location, rec.raw)
+    yield RelRow("OWNS", "Rep", rep_id, label, target)
