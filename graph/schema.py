@@ -195,7 +195,16 @@ class Migration:
     add_props: tuple[tuple[str, str, PType], ...] = ()
 
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (Migration(1, nodes=tuple(NODES), rels=tuple(RELS)),)
+# Internal bookkeeping, not part of the CRM model (not exported): a tombstone per deleted record,
+# written in the delete's own transaction, so derived indexes (search) can catch up on deletes
+# after a crash exactly as they catch up on writes through ``updated_at``.
+TOMBSTONE = NodeSpec("Tombstone", {"label": PType.STRING, "record_id": PType.STRING, "deleted_at": PType.TIMESTAMP})
+INTERNAL_NODES: Final[dict[str, NodeSpec]] = {TOMBSTONE.label: TOMBSTONE}
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    Migration(1, nodes=tuple(NODES), rels=tuple(RELS)),
+    Migration(2, nodes=(TOMBSTONE.label,)),
+)
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
 # The system database (API keys) has a schema of its own, never visible from a tenant's database.
@@ -215,7 +224,7 @@ SYSTEM_MIGRATIONS: Final[tuple[Migration, ...]] = (Migration(1, nodes=(API_KEY.l
 
 def node_spec(label: str) -> NodeSpec:
     """The spec of a tenant or system label."""
-    return NODES.get(label) or SYSTEM_NODES[label]
+    return NODES.get(label) or INTERNAL_NODES.get(label) or SYSTEM_NODES[label]
 
 
 def uid(tenant: str, record_id: str) -> str:

@@ -22,12 +22,18 @@ from typing import Any, Final
 from graph import schema
 from graph.cypher import cast, set_clause
 from graph.errors import DuplicateId, InvalidInput, NotFound
-from graph.store import GraphStore, Row
+from graph.store import Dialect, GraphStore, Row, Tx
 
 GET_NODE: Final = "MATCH (n:{label} {{uid: $uid}}) RETURN n"
 GET_NODES: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n"
 EXISTING_UIDS: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n.uid AS uid"
 DELETE_NODE: Final = "MATCH (n:{label} {{uid: $uid}}) DETACH DELETE n"
+# MERGE on the primary key: deleting, re-creating and deleting again the same id is fine.
+TOMBSTONE: Final = (
+    "MERGE (t:Tombstone {{uid: $tuid}}) SET t.tenant = $tenant, t.id = $tid, t.label = $label, "
+    "t.record_id = $rid, t.deleted_at = {ts}, t.created_at = {ts}, t.updated_at = {ts}, t.custom = '{{}}'"
+)
+TOUCH: Final = "MATCH (n:{label} {{uid: $uid}}) SET n.updated_at = {ts}"
 UPDATE_ROWS: Final = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}}) {set}"
 LIST_NODES: Final = (
     "MATCH (n:{label}) WHERE n.tenant = $tenant AND n.uid > $after {where} RETURN n ORDER BY n.uid LIMIT $limit"
@@ -120,8 +126,23 @@ def update_node(
 
 
 def delete_node(*, store: GraphStore, tenant: str, label: str, record_id: str) -> None:
+    """Delete the record and its relationships, leaving a tombstone (same transaction)."""
     require(store=store, tenant=tenant, label=label, record_id=record_id)
-    store.write(tenant, DELETE_NODE.format(label=label), {"uid": schema.uid(tenant, record_id)})
+    tid = f"{label}:{record_id}"
+    params = {"uid": schema.uid(tenant, record_id), "tuid": schema.uid(tenant, tid), "tenant": tenant, "tid": tid,
+              "label": label, "rid": record_id, "now": now_utc()}
+    ts = cast(store.dialect, "$now", schema.PType.TIMESTAMP)
+
+    def work(tx: Tx) -> None:
+        tx.run(DELETE_NODE.format(label=label), params)
+        tx.run(TOMBSTONE.format(ts=ts), params)
+
+    store.write_tx(tenant, work)
+
+
+def touch(tx: Tx, dialect: Dialect, label: str, uid: str) -> None:
+    """Mark a record changed because its relationships changed (derived views key on updated_at)."""
+    tx.run(TOUCH.format(label=label, ts=cast(dialect, "$now", schema.PType.TIMESTAMP)), {"uid": uid, "now": now_utc()})
 
 
 # --- lists -----------------------------------------------------------------------------------------

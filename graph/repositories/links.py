@@ -13,6 +13,7 @@ from typing import Any, Final
 from graph import schema
 from graph.cypher import prop_map, prop_params, set_clause
 from graph.errors import CycleError
+from graph.repositories import base
 from graph.store import GraphStore, Tx
 
 DELETE_OUT: Final = "MATCH (a:{src} {{uid: $src}})-[r:{rel}]->(:{dst}) DELETE r"
@@ -88,12 +89,23 @@ def set_single(
             tx.run(_fmt(DELETE_IN, rel, src, dst), {"dst": dst_uid})
         query = _fmt(CREATE_LINK, rel, src, dst, props=prop_map(store.dialect, _props(rel, values)))
         tx.run(query, {"src": src_uid, "dst": dst_uid, **prop_params(values)})
+        _touch_ends(tx, store, src, dst, src_uid, dst_uid)
 
     store.write_tx(tenant, work)
 
 
 def clear_out(store: GraphStore, tenant: str, *, rel: str, src: str, dst: str, src_uid: str) -> None:
-    store.write(tenant, _fmt(DELETE_OUT, rel, src, dst), {"src": src_uid})
+    def work(tx: Tx) -> None:
+        tx.run(_fmt(DELETE_OUT, rel, src, dst), {"src": src_uid})
+        base.touch(tx, store.dialect, src, src_uid)
+
+    store.write_tx(tenant, work)
+
+
+def _touch_ends(tx: Tx, store: GraphStore, src: str, dst: str, src_uid: str, dst_uid: str) -> None:
+    """Both ends changed: a contact's employer, a deal's account or owner show in search documents."""
+    base.touch(tx, store.dialect, src, src_uid)
+    base.touch(tx, store.dialect, dst, dst_uid)
 
 
 def upsert_link(
@@ -112,6 +124,7 @@ def upsert_link(
     params = {"src": src_uid, "dst": dst_uid, **prop_params(values)}
 
     def work(tx: Tx) -> bool:
+        _touch_ends(tx, store, src, dst, src_uid, dst_uid)
         if tx.run(_fmt(COUNT_LINK, rel, src, dst), params)[0]["n"]:
             if values:
                 setc = set_clause(store.dialect, "r", _props(rel, values))
@@ -131,6 +144,7 @@ def remove_link(store: GraphStore, tenant: str, *, rel: str, src: str, dst: str,
         if not tx.run(_fmt(COUNT_LINK, rel, src, dst), params)[0]["n"]:
             return False
         tx.run(_fmt(DELETE_LINK, rel, src, dst), params)
+        _touch_ends(tx, store, src, dst, src_uid, dst_uid)
         return True
 
     return store.write_tx(tenant, work)

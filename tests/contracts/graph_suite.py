@@ -198,3 +198,18 @@ def test_analyst_query_is_read_only_and_capped(store: GraphStore, tenant: str) -
         store.analyst_query(tenant, "MATCH (c:Contact RETURN c", None, timeout_s=5, max_rows=7)
     names = {c.name for c in contacts.contacts.list(store=store, tenant=tenant, limit=100)[0]}
     assert "x" not in names and len(names) == 20
+
+
+def test_delete_leaves_a_tombstone_and_links_touch_both_ends(store: GraphStore, tenant: str) -> None:
+    a = accounts.accounts.create(store=store, tenant=tenant, data=AccountCreate(name="Acme"))
+    c = contacts.contacts.create(store=store, tenant=tenant, data=ContactCreate(name="Ada"))
+    contacts.put_at_account(store=store, tenant=tenant, contact_id=c.id, job=Employment(account_id=a.id))
+    # derived views (search) notice relationship changes through updated_at
+    assert contacts.contacts.get(store=store, tenant=tenant, record_id=c.id).updated_at > c.updated_at
+    contacts.contacts.delete(store=store, tenant=tenant, record_id=c.id)
+    rows = store.read(
+        tenant,
+        "MATCH (t:Tombstone) WHERE t.tenant = $tenant RETURN t.label AS label, t.record_id AS rid",
+        {"tenant": tenant},
+    )
+    assert {"label": "Contact", "rid": c.id} in rows
