@@ -19,11 +19,16 @@ def _fill(store: LadybugStore, tenant: str) -> None:
     accounts.accounts.create(store=store, tenant=tenant, data=AccountCreate(id="sub", name="Sub"))
     accounts.set_parent(store=store, tenant=tenant, account_id="sub", parent_id="acme")
     contacts.contacts.create(
-        store=store, tenant=tenant, data=ContactCreate(id="ada", name="Ada Núñez", other_emails=["a@x.io"], custom={"k": [1]})
+        store=store,
+        tenant=tenant,
+        data=ContactCreate(id="ada", name="Ada Núñez", other_emails=["a@x.io"], custom={"k": [1]}),
     )
     contacts.contacts.create(store=store, tenant=tenant, data=ContactCreate(id="bob", name="Bob"))
     contacts.put_at_account(
-        store=store, tenant=tenant, contact_id="ada", job=Employment(account_id="acme", title="CTO", since=date(2020, 2, 1))
+        store=store,
+        tenant=tenant,
+        contact_id="ada",
+        job=Employment(account_id="acme", title="CTO", since=date(2020, 2, 1)),
     )
     contacts.set_manager(store=store, tenant=tenant, contact_id="bob", manager_id="ada")
     reps.reps.create(store=store, tenant=tenant, data=RepCreate(id="rae", name="Rae"))
@@ -34,7 +39,10 @@ def _fill(store: LadybugStore, tenant: str) -> None:
             id="m1",
             kind="meeting",
             occurred_at=datetime(2026, 5, 4, 10, tzinfo=UTC),
-            participants=[Participant(person_id="rae", kind="rep", role="organizer"), Participant(person_id="ada", role="attendee")],
+            participants=[
+                Participant(person_id="rae", kind="rep", role="organizer"),
+                Participant(person_id="ada", role="attendee"),
+            ],
         ),
     )
 

@@ -38,7 +38,9 @@ def test_keys_create_refuses_unknown_role(tmp_path: Path) -> None:
 @pytest.mark.skipif(not (SHARED_DATA / "maven-crm").is_dir(), reason="../shared/data/maven-crm not present")
 def test_demo_builds_then_cypher_and_export(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    res = runner.invoke(app, ["demo", "--no-serve", "--data-dir", str(data), "--maven-dir", str(SHARED_DATA / "maven-crm")])
+    res = runner.invoke(
+        app, ["demo", "--no-serve", "--data-dir", str(data), "--maven-dir", str(SHARED_DATA / "maven-crm")]
+    )
     assert res.exit_code == 0, res.output
     assert (data / "demo-admin-key.txt").read_text().startswith("rg_")
     q = "MATCH (d:Deal) RETURN d.status AS status, count(*) AS n ORDER BY status"
