@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store if store is not None else open_store(settings)
+        app.state.settings = settings
         app.state.key_cache = KeyCache(settings.auth_cache_s)
         try:
             yield
@@ -37,7 +38,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                 app.state.store.close()
 
     app = FastAPI(title="relgraph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     for module in (health, accounts, contacts, reps, deals, interactions, products, cypher):
         app.include_router(module.router)

@@ -114,6 +114,11 @@ class GraphStore(Protocol):
         """
         ...
 
+    def bulk_update_nodes(self, tenant: str, label: str, rows: Sequence[Row]) -> int:
+        """Set properties of existing nodes fast. Rows are ``{"uid": ..., **props}`` and all carry the
+        same property names; rows whose uid does not exist are ignored."""
+        ...
+
     def bulk_insert_rels(self, tenant: str, rel_type: str, src: str, dst: str, rows: Sequence[Row]) -> int:
         """Create relationships ``(src {uid: r.src})-[rel_type]->(dst {uid: r.dst})`` fast.
 

@@ -19,7 +19,7 @@ from search.models import MAX_RESULT_WINDOW, SearchQuery
 
 def fingerprint(tenant: str, query: SearchQuery) -> str:
     """A short digest of what decides the result list (not the limit, not the cursor)."""
-    key = json.dumps([tenant, query.q, query.types, query.account_id, query.owner_id], ensure_ascii=False)
+    key = json.dumps([tenant, query.q, query.types, query.account_id, query.owner_id, query.fuzzy], ensure_ascii=False)
     return hashlib.blake2s(key.encode(), digest_size=6).hexdigest()
 
 

@@ -59,7 +59,8 @@ class SearchIndex(Protocol):
       Elasticsearch's AUTO edit distance (1 edit for 3-5 characters, 2 beyond), or, for the last
       word, as a prefix; quoted text must match as a phrase. Accents and letters such as ø, ł, ß
       are folded on both sides ("zoe nunez" finds "Zoë Núñez"); a run of CJK characters matches
-      any record containing it ("小明" finds "王小明").
+      any record containing it ("小明" finds "王小明"). Web noise words (com, net, org, www, http,
+      https, mailto) are not indexed: "acme.com" searches for "acme".
     - Ranking is BM25; exact matches outrank fuzzy and prefix ones, and the name outranks the
       other fields.
     """

@@ -8,6 +8,7 @@ entry point (router, service, CLI, bench) gets the same answer without repeating
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -57,7 +58,7 @@ class SearchDoc(BaseModel):
     id: Key
     name: str = Field(max_length=1_000)
     updated_at: datetime | None = None
-    emails: tuple[str, ...] = ()
+    emails: Sequence[str] = ()
     title: OptText = None
     account: OptText = None
     account_id: str | None = None
@@ -70,7 +71,12 @@ class SearchDoc(BaseModel):
     owner: OptText = None
     owner_id: str | None = None
     text: OptText = None
-    participants: tuple[str, ...] = ()
+    participants: Sequence[str] = ()
+
+    @field_validator("emails", "participants")
+    @classmethod
+    def _frozen_list(cls, value: Sequence[str]) -> tuple[str, ...]:
+        return tuple(value)  # immutable, like the rest of the model (pydantic refuses a bare str)
 
     @property
     def filter_account_id(self) -> str | None:
@@ -105,17 +111,19 @@ class SearchQuery(BaseModel):
     edit distance), the last word also as a prefix unless ``q`` ends in whitespace, and text in
     double quotes is a phrase. Operators (``AND``, ``*``, ``~``, ``field:``) have no meaning and
     are treated as text, so no input is a syntax error.
+    ``fuzzy=False`` turns typo tolerance off (exact words, and the prefix of the last one).
     ``cursor`` is the opaque ``next_cursor`` of the previous page of the same query.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     q: str
-    types: tuple[DocType, ...] | None = None
+    types: Sequence[DocType] | None = None
     account_id: str | None = None
     owner_id: str | None = None
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    fuzzy: bool = True
 
     @field_validator("q")
     @classmethod
@@ -135,7 +143,7 @@ class SearchQuery(BaseModel):
 
     @field_validator("types")
     @classmethod
-    def _empty_types_mean_all(cls, value: tuple[DocType, ...] | None) -> tuple[DocType, ...] | None:
+    def _empty_types_mean_all(cls, value: Sequence[DocType] | None) -> tuple[DocType, ...] | None:
         return tuple(dict.fromkeys(value)) if value else None
 
 
@@ -179,3 +187,9 @@ def check_suggest_args(prefix: str, limit: int) -> int:
     if limit < 1:
         raise InvalidInput(f"limit must be at least 1, got {limit}")
     return min(limit, MAX_LIMIT)
+
+
+def revalidated(q: SearchQuery) -> SearchQuery:
+    """``q`` validated again: a query built with ``model_construct`` skipped the checks, and a
+    backend must not trust that it did not (a 10,000-character query is refused either way)."""
+    return SearchQuery.model_validate(q.model_dump())

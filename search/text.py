@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 CJK_CHARS = (
     "\u1100-\u11ff"  # Hangul Jamo
     "\u3005\u3007"  # 々 〇
-    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3040-\u30fa\u30fc-\u30ff"  # Hiragana, Katakana (not the ・ middle dot)
     "\u3130-\u318f"  # Hangul compatibility Jamo
     "\u31f0-\u31ff"  # Katakana phonetic extensions
     "\u3400-\u4dbf"  # CJK extension A
@@ -51,6 +51,16 @@ def has_cjk(text: str) -> bool:
 def cjk_runs(text: str) -> list[str]:
     """The maximal runs of CJK characters in ``text``, in order."""
     return CJK_RUN.findall(text) if not text.isascii() else []
+
+
+def strip_cjk(text: str) -> str:
+    """``text`` with its CJK runs replaced by spaces: the word fields index the rest.
+
+    Why: CJK runs are matched through the n-gram fields only. Left in the word fields, a CJK name
+    becomes one multi-byte term that every fuzzy query's automaton must walk: measured at 1M
+    contacts (3% CJK names), a distance-2 fuzzy query on names took 0.93 ms instead of 0.07 ms.
+    """
+    return CJK_RUN.sub(" ", text) if has_cjk(text) else text
 
 
 def cjk_grams(run: str) -> list[tuple[int, str]]:

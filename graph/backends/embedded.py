@@ -281,14 +281,27 @@ class LadybugStore:
         spec = schema.node_spec(label)
         with self._use(tenant) as tdb, tdb.write_lock:
             try:
+                frame = _node_frame(spec, rows)  # noqa: F841  (read by COPY / LOAD FROM through its name)
                 if _rows(tdb.writer.execute(ladybug_sql.ANY_NODE.format(label=label))):
                     # COPY into a non-empty node table exhausted the buffer pool after a few rounds
-                    # in Ladybug 0.22 (demo build, 256 MB pool); UNWIND CREATE does not.
-                    params = to_ladybug_params({"rows": list(rows)})
-                    tdb.writer.execute(ladybug_sql.create_nodes(spec), params)
+                    # in Ladybug 0.22 (demo build, 256 MB pool); LOAD FROM ... CREATE does not, and
+                    # skips the per-value parameter conversion of UNWIND $rows (~5x faster).
+                    _rows(tdb.writer.execute(ladybug_sql.load_create_nodes(spec)))
                 else:
-                    frame = _node_frame(spec, rows)  # noqa: F841  (read by COPY through its name)
-                    tdb.writer.execute(f"COPY {spec.label} FROM frame")
+                    _rows(tdb.writer.execute(f"COPY {spec.label} FROM frame"))
+            except RuntimeError as exc:
+                raise translate(exc) from exc
+        return len(rows)
+
+    def bulk_update_nodes(self, tenant: str, label: str, rows: Sequence[Row]) -> int:
+        if not rows:
+            return 0
+        spec = schema.node_spec(label)
+        props = [k for k in rows[0] if k != "uid"]
+        frame = _frame(spec, ["uid", *props], rows)  # noqa: F841  (read by LOAD FROM through its name)
+        with self._use(tenant) as tdb, tdb.write_lock:
+            try:
+                _rows(tdb.writer.execute(ladybug_sql.load_update_nodes(spec, props)))
             except RuntimeError as exc:
                 raise translate(exc) from exc
         return len(rows)
@@ -359,10 +372,16 @@ def _analyst_result(result: Any, max_rows: int, started: float) -> AnalystResult
 
 
 def _node_frame(spec: schema.NodeSpec, rows: Sequence[Row]) -> pd.DataFrame:
-    """A DataFrame in the table's column order. Object columns of plain Python values are what the
-    engine's scan reads reliably (pandas' nullable extension dtypes trip an assertion in it)."""
+    """A DataFrame in the table's column order (what COPY needs)."""
+    return _frame(spec, list(spec.columns), rows)
+
+
+def _frame(spec: schema.NodeSpec, names: Sequence[str], rows: Sequence[Row]) -> pd.DataFrame:
+    """Object columns of plain Python values: what the engine's scan reads reliably (pandas'
+    nullable extension dtypes trip an assertion in it)."""
     data: dict[str, pd.Series[Any]] = {}
-    for name, ptype in spec.columns.items():
+    for name in names:
+        ptype = spec.columns[name]
         values: list[Any] = [r.get(name) for r in rows]
         if ptype is schema.PType.TIMESTAMP:
             values = [_naive_utc(v) for v in values]

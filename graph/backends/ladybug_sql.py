@@ -6,6 +6,7 @@ which is why they may be formatted into statements; values always travel as para
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from graph import schema
@@ -52,3 +53,20 @@ def create_rels(spec: schema.RelSpec, src: str, dst: str) -> str:
 def create_nodes(spec: schema.NodeSpec) -> str:
     """UNWIND-create nodes with every column cast to its declared type."""
     return f"UNWIND $rows AS r CREATE (n:{spec.label}{prop_map(Dialect.LADYBUG, spec.columns.items(), source='r')})"
+
+
+def _frame_props(props: Iterable[tuple[str, schema.PType]]) -> str:
+    # A DataFrame column of only nulls scans as STRING: cast every column to its declared type.
+    return ", ".join(f"{name}: CAST({name} AS {ptype.value})" for name, ptype in props)
+
+
+def load_create_nodes(spec: schema.NodeSpec) -> str:
+    """Create nodes from a DataFrame named ``frame`` (no per-value parameter conversion)."""
+    return f"LOAD FROM frame CREATE (n:{spec.label} {{{_frame_props(spec.columns.items())}}})"
+
+
+def load_update_nodes(spec: schema.NodeSpec, props: Iterable[str]) -> str:
+    """SET the given columns of existing nodes from a DataFrame named ``frame`` (``uid`` column keys)."""
+    cols = spec.columns
+    sets = ", ".join(f"n.{p} = CAST({p} AS {cols[p].value})" for p in props)
+    return f"LOAD FROM frame MATCH (n:{spec.label} {{uid: uid}}) SET {sets}"

@@ -115,6 +115,8 @@ DELETE_BATCH: Final = (
     "MATCH (n{label}) WHERE n.tenant = $tenant WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted"
 )
 CREATE_NODES: Final = "UNWIND $rows AS r CREATE (n:{label}) SET n = r RETURN count(n) AS created"
+# ``SET n += r`` would also copy r.uid onto itself: harmless, and one statement for any column set.
+UPDATE_NODES: Final = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}}) SET n += r RETURN count(n) AS updated"
 CREATE_RELS: Final = (
     "UNWIND $rows AS r MATCH (a:{src} {{uid: r.src}}) MATCH (b:{dst} {{uid: r.dst}}) "
     "CREATE (a)-[x:{rel}{props}]->(b) RETURN count(x) AS created"
@@ -522,6 +524,18 @@ class Neo4jStore:
         def work(tx: Tx) -> int:
             # One transaction for every batch: a uid clash (ConstraintError -> DuplicateId) inserts nothing.
             return sum(int(tx.run(query, {"rows": chunk})[0]["created"]) for chunk in _chunks(prepared))
+
+        return self.write_tx(tenant, work)
+
+    def bulk_update_nodes(self, tenant: str, label: str, rows: Sequence[Row]) -> int:
+        if not rows:
+            return 0
+        spec = schema.node_spec(label)
+        query = UPDATE_NODES.format(label=spec.label)
+        prepared = [{k: v for k, v in r.items() if k == "uid" or k in spec.columns} for r in rows]
+
+        def work(tx: Tx) -> int:
+            return sum(int(tx.run(query, {"rows": chunk})[0]["updated"]) for chunk in _chunks(prepared))
 
         return self.write_tx(tenant, work)
 

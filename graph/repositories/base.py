@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from graph import schema
-from graph.cypher import cast, set_clause
+from graph.cypher import cast
 from graph.errors import DuplicateId, InvalidInput, NotFound
 from graph.store import Dialect, GraphStore, Row, Tx
 
@@ -34,7 +34,6 @@ TOMBSTONE: Final = (
     "t.record_id = $rid, t.deleted_at = {ts}, t.created_at = {ts}, t.updated_at = {ts}, t.custom = '{{}}'"
 )
 TOUCH: Final = "MATCH (n:{label} {{uid: $uid}}) SET n.updated_at = {ts}"
-UPDATE_ROWS: Final = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}}) {set}"
 LIST_NODES: Final = (
     "MATCH (n:{label}) WHERE n.tenant = $tenant AND n.uid > $after {where} RETURN n ORDER BY n.uid LIMIT $limit"
 )
@@ -244,10 +243,8 @@ def upsert_nodes(
 
 def _write_updates(store: GraphStore, tenant: str, spec: schema.NodeSpec, updates: list[dict[str, Any]]) -> None:
     """SET the given properties; rows that change the same properties share one UNWIND."""
-    cols = spec.columns
-    for props, group in _group_by_props(updates).items():
-        clause = set_clause(store.dialect, "n", [(p, cols[p]) for p in props], source="r")
-        store.write(tenant, UPDATE_ROWS.format(label=spec.label, set=clause), {"rows": group})
+    for group in _group_by_props(updates).values():
+        store.bulk_update_nodes(tenant, spec.label, group)
 
 
 def _merge_custom(latest: dict[str, dict[str, Any]], existing: Mapping[str, Mapping[str, Any]]) -> None:

@@ -4,11 +4,17 @@ Implements ``importers.pipeline.RowWriter`` for one tenant. Node batches go thro
 ``base.upsert_nodes`` (custom fields merged key by key, so a later source adds without erasing);
 relationship batches through ``links.upsert_links`` after checking which endpoints exist, so a row
 pointing at a missing record comes back in ``missing`` for the report instead of vanishing.
+
+Placeholder values: a parser sometimes fills a property with a stand-in (a person seen only by
+address gets their address as ``name``) and later, in the same run or another, with the real value.
+``placeholders`` names such properties per row; they are written only where the stored value is
+empty, so a re-import does not flip a real name back to the address and then forward again (which
+would make the second run report updates and rewrite records for nothing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Final
 
 from graph import schema
@@ -18,16 +24,24 @@ from importers.pipeline import WriteResult
 from importers.rows import NodeRow, RelRow
 
 EXISTING: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n.uid AS uid"
+STORED_PROPS: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n.id AS id, {columns}"
+CHUNK: Final = 5000
+
+Placeholders = Callable[[NodeRow], Collection[str]]
+"""Which props of a row are stand-ins, to be written only where the stored value is empty."""
 
 
 class StoreRowWriter:
     """``RowWriter`` over a ``GraphStore`` for one tenant."""
 
-    def __init__(self, store: GraphStore, tenant: str) -> None:
+    def __init__(self, store: GraphStore, tenant: str, *, placeholders: Placeholders | None = None) -> None:
         self.store = store
         self.tenant = tenant
+        self.placeholders = placeholders
 
     def upsert_nodes(self, label: str, rows: Sequence[NodeRow]) -> WriteResult:
+        if self.placeholders is not None:
+            rows = self._without_stored_placeholders(label, rows)
         fields = [{**r.props, "id": r.id} for r in rows]
         res = base.upsert_nodes(store=self.store, tenant=self.tenant, label=label, rows=fields, merge_custom=True)
         return WriteResult(created=res.created, updated=res.updated, unchanged=res.unchanged)
@@ -55,7 +69,33 @@ class StoreRowWriter:
     def _existing(self, label: str, uids: set[str]) -> set[str]:
         found: set[str] = set()
         ordered = sorted(uids)
-        for i in range(0, len(ordered), 5000):
-            rows = self.store.read(self.tenant, EXISTING.format(label=label), {"uids": ordered[i : i + 5000]})
+        for i in range(0, len(ordered), CHUNK):
+            rows = self.store.read(self.tenant, EXISTING.format(label=label), {"uids": ordered[i : i + CHUNK]})
             found.update(str(r["uid"]) for r in rows)
         return found
+
+    def _without_stored_placeholders(self, label: str, rows: Sequence[NodeRow]) -> list[NodeRow]:
+        """Drop placeholder props from rows whose stored record already has a value for them."""
+        assert self.placeholders is not None
+        marked = {r.id: set(self.placeholders(r)) for r in rows}
+        marked = {rid: props for rid, props in marked.items() if props}
+        if not marked:
+            return list(rows)
+        spec = schema.node_spec(label)
+        names = sorted({p for props in marked.values() for p in props if p in spec.props})
+        if not names:
+            return list(rows)
+        stored: dict[str, dict[str, object]] = {}
+        query = STORED_PROPS.format(label=label, columns=", ".join(f"n.{p} AS {p}" for p in names))
+        ordered = sorted(marked)
+        for i in range(0, len(ordered), CHUNK):
+            uids = [schema.uid(self.tenant, rid) for rid in ordered[i : i + CHUNK]]
+            for rec in self.store.read(self.tenant, query, {"uids": uids}):
+                stored[str(rec["id"])] = rec
+        out = []
+        for row in rows:
+            have = stored.get(row.id)
+            drop = {p for p in marked.get(row.id, ()) if have is not None and have.get(p) not in (None, "", [])}
+            kept = {k: v for k, v in row.props.items() if k not in drop}
+            out.append(NodeRow(row.label, row.id, kept) if drop else row)
+        return out

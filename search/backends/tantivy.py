@@ -22,7 +22,8 @@ import html
 import json
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -30,6 +31,7 @@ from typing import Any, cast
 import tantivy
 
 from graph.errors import InvalidInput, StoreUnavailable
+from search.analysis import analyze
 from search.backends import tantivy_query as tq
 from search.backends import tantivy_schema as ts
 from search.cursor import decode_cursor, fingerprint, next_cursor, page_window
@@ -43,10 +45,20 @@ from search.models import (
     SearchQuery,
     Suggestion,
     check_suggest_args,
+    revalidated,
 )
 from search.querytext import parse_query
 
 DEFAULT_WRITER_HEAP = 128_000_000
+MIN_HEAP_PER_THREAD = 20_000_000
+"""tantivy refuses less than 15 MB per indexing thread; keep a margin."""
+
+
+def _writer_threads(heap: int, asked: int) -> int:
+    """Indexing threads: as asked, else one per core (at most 8) that the heap can feed."""
+    if asked > 0:
+        return asked
+    return max(1, min(os.cpu_count() or 1, 8, heap // MIN_HEAP_PER_THREAD))
 
 
 class _Engine:
@@ -80,12 +92,32 @@ class _Engine:
             self.writer = writer
         return self.writer
 
+    @contextmanager
+    def writing(self, action: str) -> Iterator[tantivy.IndexWriter]:
+        """The writer, under the write lock; marks the engine dirty and, if tantivy fails, drops
+        the writer and raises ``StoreUnavailable``."""
+        with self.write_lock:
+            writer = self.open_writer()
+            self.dirty = True
+            try:
+                yield writer
+            except ValueError as exc:
+                self.drop_writer()
+                raise StoreUnavailable(f"search index {action} failed: {exc}") from exc
+
+    def drop_writer(self) -> None:
+        """Forget the writer and its uncommitted writes (after a failure it may be unusable);
+        the next write opens a fresh one, garbage-collecting what the failure left behind."""
+        self.writer = None
+        self.dirty = False
+
     def commit(self) -> None:
         """Commit buffered writes and reload the reader (call with ``write_lock`` held)."""
         if self.writer is not None and self.dirty:
             try:
                 self.writer.commit()
             except ValueError as exc:
+                self.drop_writer()
                 raise StoreUnavailable(f"commit to search index {self.path} failed: {exc}") from exc
             self.dirty = False
         self.index.reload()
@@ -104,7 +136,8 @@ def open_tantivy_index(
     """Open (creating if needed) the index in directory ``path``.
 
     ``writer_heap_bytes`` is the indexing memory budget shared by ``writer_threads`` threads
-    (0: tantivy's choice, one per core up to 8); a bigger heap means fewer, larger segments.
+    (0: one per core, at most 8 and at least 20 MB of heap each); a bigger heap means fewer,
+    larger segments.
     Raises ``StoreUnavailable`` when the directory cannot be used or holds an index with another
     schema (rebuild it with ``relgraph reindex``).
     """
@@ -121,7 +154,8 @@ def open_tantivy_index(
                     f"cannot open search index {real}: {exc} (rebuild it with `relgraph reindex`)"
                 ) from exc
             ts.register_analyzers(index)
-            engine = _Engine(real, index, schema, writer_heap_bytes, writer_threads)
+            threads = _writer_threads(writer_heap_bytes, writer_threads)
+            engine = _Engine(real, index, schema, writer_heap_bytes, threads)
             _registry[real] = engine
         engine.handles += 1
     return TantivyIndex(engine)
@@ -173,36 +207,26 @@ class TantivyIndex:
     # -- writes -----------------------------------------------------------------------------
     def upsert(self, docs: Sequence[SearchDoc]) -> None:
         engine = self._live()
-        prepared = [
-            (ts.doc_key(d.tenant, d.type, d.id), ts.to_document(d)) for d in docs
-        ]  # built outside the lock: the CPU-heavy part
+        # Documents are built before taking the lock: that is the CPU-heavy part.
+        prepared = [(ts.doc_key(d.tenant, d.type, d.id), ts.to_document(d)) for d in docs]
         if not prepared:
             return
-        with engine.write_lock:
-            writer = engine.open_writer()
-            try:
-                for key, document in prepared:
-                    writer.delete_documents_by_term(ts.KEY, key)
-                    writer.add_document(document)
-            except ValueError as exc:
-                raise StoreUnavailable(f"indexing failed: {exc}") from exc
-            engine.dirty = True
+        with engine.writing("indexing") as writer:
+            for key, document in prepared:
+                writer.delete_documents_by_term(ts.KEY, key)
+                writer.add_document(document)
 
     def delete(self, tenant: str, ids: Sequence[tuple[str, str]]) -> None:
         engine = self._live()
         if not ids:
             return
-        with engine.write_lock:
-            writer = engine.open_writer()
+        with engine.writing("delete") as writer:
             for type_, id_ in ids:
                 writer.delete_documents_by_term(ts.KEY, ts.doc_key(tenant, type_, id_))
-            engine.dirty = True
 
     def delete_tenant(self, tenant: str) -> None:
-        engine = self._live()
-        with engine.write_lock:
-            engine.open_writer().delete_documents_by_term(ts.TENANT, tenant)
-            engine.dirty = True
+        with self._live().writing("tenant delete") as writer:
+            writer.delete_documents_by_term(ts.TENANT, tenant)
 
     def refresh(self) -> None:
         engine = self._live()
@@ -210,6 +234,10 @@ class TantivyIndex:
             engine.commit()
 
     # -- reads ------------------------------------------------------------------------------
+    def segment_count(self) -> int:
+        """Diagnostics: segments in the visible index (each adds a little to every query)."""
+        return int(self._live().index.searcher().num_segments)
+
     def count(self, tenant: str) -> int:
         engine = self._live()
         query = tantivy.Query.term_query(engine.schema, ts.TENANT, tenant)
@@ -218,15 +246,16 @@ class TantivyIndex:
 
     def search(self, tenant: str, q: SearchQuery) -> SearchPage:
         engine = self._live()
+        q = revalidated(q)
         print_ = fingerprint(tenant, q)
         offset = decode_cursor(q.cursor, print_)
         size = page_window(offset, q.limit)
-        plan = parse_query(q.q, ts.analyze)
+        plan = parse_query(q.q, analyze, fuzzy=q.fuzzy)
         required = tq.filters(engine.schema, tenant, q.types, q.account_id, q.owner_id)
         query = _built(lambda: tq.build_query(engine.schema, plan, required))
         searcher = engine.index.searcher()
         result = _run(lambda: searcher.search(query, size, count=True, offset=offset))
-        highlighter = Highlighter(plan, ts.analyze)
+        highlighter = Highlighter(plan, analyze)
         hits: list[SearchHit] = []
         for score, address in result.hits:
             source = _source(searcher, address)
@@ -253,12 +282,12 @@ class TantivyIndex:
         limit = check_suggest_args(prefix, limit)
         if not prefix.strip():
             return []
-        plan = parse_query(prefix, ts.analyze, fuzzy=False)
+        plan = parse_query(prefix, analyze, fuzzy=False)
         required = tq.filters(engine.schema, tenant, list(types or NAMED_TYPES))
         query = _built(lambda: tq.build_query(engine.schema, plan, required, name_only=True))
         searcher = engine.index.searcher()
         result = _run(lambda: searcher.search(query, limit, count=False))
-        highlighter = Highlighter(plan, ts.analyze)
+        highlighter = Highlighter(plan, analyze)
         out: list[Suggestion] = []
         for score, address in result.hits:
             source = _source(searcher, address)

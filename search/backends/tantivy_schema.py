@@ -9,7 +9,8 @@ Layout, and why:
 - ``body``: every other text field as a multi-valued field; one field instead of twelve keeps a
   fuzzy query to two automata per word.
 - ``cjk_name`` / ``cjk_body``: unigrams + bigrams of CJK runs, pre-tokenised in Python, because
-  the word tokenizer keeps a run of CJK characters as one token.
+  the word tokenizer keeps a run of CJK characters as one token. The runs are left out of
+  ``name``/``body`` (see :func:`search.text.strip_cjk` for the measured reason).
 - ``src``: the stored record (JSON bytes): type, id and the text fields, for titles and for the
   highlights we compute ourselves.
 
@@ -20,16 +21,13 @@ name in the index, not its definition.
 from __future__ import annotations
 
 import json
-import threading
 
 import tantivy
 
+from search.analysis import ANALYZER_NAME, build_analyzer
 from search.models import TEXT_FIELDS, SearchDoc
-from search.text import cjk_grams, cjk_runs, has_cjk, normalize
+from search.text import cjk_grams, cjk_runs, has_cjk, normalize, strip_cjk
 
-ANALYZER_NAME = "relgraph_fold"
-MAX_TOKEN_BYTES = 64
-"""Longer tokens are dropped by the analyzer (base64 blobs, URLs without separators...)."""
 MAX_TEXT_CHARS = 10_000
 """A text field is cut to this length in the index; the graph keeps the full copy."""
 
@@ -46,29 +44,6 @@ SRC = "src"
 
 BODY_FIELDS: tuple[str, ...] = tuple(f for f in TEXT_FIELDS if f != "name")
 _LIST_FIELDS = frozenset({"emails", "participants"})
-
-
-def build_analyzer() -> tantivy.TextAnalyzer:
-    """Words (letters and digits), long-token removal, lowercase, ASCII folding (ø, ł, ß, æ...)."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
-
-
-_local = threading.local()
-
-
-def analyze(text: str) -> list[str]:
-    """Index terms of ``text`` with the index's own analyzer (one analyzer per thread)."""
-    analyzer: tantivy.TextAnalyzer | None = getattr(_local, "analyzer", None)
-    if analyzer is None:
-        analyzer = build_analyzer()
-        _local.analyzer = analyzer
-    return analyzer.analyze(normalize(text))
 
 
 def build_schema() -> tantivy.Schema:
@@ -123,7 +98,7 @@ def to_document(doc: SearchDoc) -> tantivy.Document:
     if doc.owner_id:
         out.add_text(OWNER_ID, doc.owner_id)
     name = _clean(doc.name)
-    out.add_text(NAME, name)
+    out.add_text(NAME, strip_cjk(name))
     fields: dict[str, str | list[str]] = {}
     body_texts: list[str] = []
     for field in BODY_FIELDS:
@@ -139,7 +114,7 @@ def to_document(doc: SearchDoc) -> tantivy.Document:
             fields[field] = value
             body_texts.append(value)
     for text in body_texts:
-        out.add_text(BODY, text)
+        out.add_text(BODY, strip_cjk(text))
     if has_cjk(name):
         out.add_pre_tokenized_text(CJK_NAME, _pre_tokenized([name]))
     cjk_body = [text for text in body_texts if has_cjk(text)]

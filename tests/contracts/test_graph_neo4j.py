@@ -385,7 +385,8 @@ class TestWithoutServer:
 
     def test_applied_migrations_are_skipped(self) -> None:
         def answer(query: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
-            return [{"version": 1}] if query == adapter.APPLIED_VERSIONS else []
+            applied = [{"version": m.version} for m in schema.MIGRATIONS]
+            return applied if query == adapter.APPLIED_VERSIONS else []
 
         store, driver = _make(answer)
         store.ensure_tenant("acme")
