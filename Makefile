@@ -21,7 +21,7 @@ demo: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy graph api search importers ml relgraph
+	$(BIN)/mypy graph api search importers ml relgraph bench
 
 test: setup lint
 	$(BIN)/python -m pytest

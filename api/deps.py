@@ -16,6 +16,8 @@ from api.settings import Settings
 from graph.errors import Forbidden, Unauthenticated
 from graph.repositories.keys import Principal, authenticate
 from graph.store import GraphStore
+from search.index import SearchIndex
+from search.sync import SearchSync
 
 
 # The dependencies are ``async``: sync ones would each take a trip through the threadpool on every
@@ -30,7 +32,19 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_search(request: Request) -> SearchIndex:
+    index: SearchIndex = request.app.state.search
+    return index
+
+
+async def get_sync(request: Request) -> SearchSync:
+    sync: SearchSync = request.app.state.sync
+    return sync
+
+
 StoreDep = Annotated[GraphStore, Depends(get_store)]
+SearchDep = Annotated[SearchIndex, Depends(get_search)]
+SyncDep = Annotated[SearchSync, Depends(get_sync)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 _bearer = HTTPBearer(auto_error=False, description="An API key: `relgraph keys create --tenant T --role R`")
 
@@ -74,7 +88,10 @@ async def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
     cache: KeyCache = request.app.state.key_cache
-    return cache.cached(credentials.credentials) or await run_in_threadpool(cache.get, store, credentials.credentials)
+    found = cache.cached(credentials.credentials)
+    if found is not None:
+        return found
+    return await run_in_threadpool(cache.get, store, credentials.credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,9 +12,15 @@ from fastapi import FastAPI
 from api import errors
 from api.deps import KeyCache
 from api.routers import accounts, contacts, cypher, deals, health, interactions, products, reps
+from api.routers import search as search_routes
 from api.settings import Settings, get_settings
 from graph.factory import open_store
 from graph.store import GraphStore
+from search.factory import make_sync, open_index
+from search.index import SearchIndex
+from search.sync import SearchSync
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """Graph-native relationship intelligence for CRM data.
 
@@ -22,23 +30,43 @@ or `admin`. Errors always have the shape `{"error": {"code", "message", "detail"
 """
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, store: GraphStore | None = None, search: SearchIndex | None = None
+) -> FastAPI:
+    """The app; ``store``/``search`` are passed in by tests and the demo, otherwise built here once."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = store is None
+        owned_store, owned_search = store is None, search is None
         app.state.store = store if store is not None else open_store(settings)
+        app.state.search = search if search is not None else open_index(settings)
         app.state.settings = settings
         app.state.key_cache = KeyCache(settings.auth_cache_s)
+        app.state.sync = make_sync(app.state.store, app.state.search, settings)
+        app.state.sync.start()
+        # Catch up on writes whose index update a crash lost (see search.sync), off the start path.
+        threading.Thread(target=_catch_up_all, args=(app.state.sync, app.state.store), daemon=True).start()
         try:
             yield
         finally:
-            if owned:
+            app.state.sync.stop()
+            if owned_search:
+                app.state.search.close()
+            if owned_store:
                 app.state.store.close()
 
     app = FastAPI(title="relgraph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for module in (health, accounts, contacts, reps, deals, interactions, products, cypher):
+    for module in (health, accounts, contacts, reps, deals, interactions, products, search_routes, cypher):
         app.include_router(module.router)
     return app
+
+
+def _catch_up_all(sync: SearchSync, store: GraphStore) -> None:
+    for tenant in store.tenants():
+        try:
+            report = sync.catch_up(tenant)
+            log.info("search catch-up for %s: %d upserted, %d deleted", tenant, report.upserted, report.deleted)
+        except Exception:
+            log.exception("search catch-up failed for %s; `relgraph reindex --tenant %s` rebuilds it", tenant, tenant)

@@ -79,6 +79,7 @@ def demo(
         typer.echo(f"building the demo tenant from {maven_dir} ...")
         for report in build_demo(store, DEMO_TENANT, maven_dir, today=datetime.now(UTC).date()):
             typer.echo(report.summary())
+    _reindex_quietly(store, settings, DEMO_TENANT)
     key = create_key(store=store, tenant=DEMO_TENANT, role="admin", name="demo")
     key_file = Path(settings.data_dir) / "demo-admin-key.txt"
     key_file.write_text(key.key + "\n")
@@ -92,6 +93,68 @@ def demo(
         uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info")
     else:
         store.close()
+
+
+def _reindex_quietly(store: Any, settings: Settings, tenant: str) -> None:
+    from search.factory import make_sync, open_index
+
+    index = open_index(settings)
+    try:
+        report = make_sync(store, index, settings).catch_up(tenant)
+    finally:
+        index.close()
+    typer.echo(f"search index: {report.upserted} documents ({report.seconds:.1f} s)")
+
+
+@app.command()
+def reindex(
+    tenant: Annotated[str, typer.Option(help="Tenant to index.")],
+    full: Annotated[bool, typer.Option("--full/--catch-up", help="Rebuild everything, or only what changed.")] = True,
+    data_dir: DataDir = None,
+) -> None:
+    """Rebuild the search index of a tenant from the graph (the graph is the source of truth)."""
+    from search.factory import make_sync, open_index
+
+    settings = _settings(data_dir)
+    store = _store(settings)
+    index = open_index(settings)
+    try:
+        sync = make_sync(store, index, settings)
+        report = sync.rebuild(tenant) if full else sync.catch_up(tenant)
+    finally:
+        index.close()
+        store.close()
+    typer.echo(f"indexed {report.upserted} documents, removed {report.deleted}, in {report.seconds:.1f} s")
+    for kind, n in sorted(report.by_type.items()):
+        typer.echo(f"  {kind}: {n}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for (typos welcome, quotes for phrases).")],
+    tenant: Annotated[str, typer.Option(help="Tenant to search.")],
+    types: Annotated[str | None, typer.Option(help="Comma-separated: contact,rep,account,deal,interaction.")] = None,
+    limit: Annotated[int, typer.Option(help="How many hits.")] = 10,
+    data_dir: DataDir = None,
+) -> None:
+    """Search a tenant from the terminal (local index; the server must be stopped)."""
+    from graph.errors import RelgraphError
+    from search.factory import open_index
+    from search.models import SearchQuery
+
+    index = open_index(_settings(data_dir))
+    try:
+        kinds = tuple(t.strip() for t in types.split(",")) if types else None
+        page = index.search(tenant, SearchQuery(q=query, types=kinds, limit=limit))  # type: ignore[arg-type]
+    except RelgraphError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        index.close()
+    for hit in page.hits:
+        shown = "; ".join(f"{k}: {v[0]}" for k, v in hit.highlights.items() if k != "name")
+        typer.echo(f"{hit.score:6.2f}  {hit.type:11} {hit.title}  [{hit.id}]  {shown}")
+    typer.echo(f"{page.total} match(es)")
 
 
 @keys_app.command("create")

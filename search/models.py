@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from graph.errors import InvalidInput
 
-DocType = Literal["contact", "account", "deal", "interaction"]
-DOC_TYPES: tuple[DocType, ...] = ("contact", "account", "deal", "interaction")
-NAMED_TYPES: tuple[DocType, ...] = ("contact", "account", "deal")
+DocType = Literal["contact", "rep", "account", "deal", "interaction"]
+DOC_TYPES: tuple[DocType, ...] = ("contact", "rep", "account", "deal", "interaction")
+NAMED_TYPES: tuple[DocType, ...] = ("contact", "rep", "account", "deal")
 """Types whose ``name`` is a proper name: the default scope of ``suggest``."""
 
 MAX_QUERY_CHARS = 1_000

@@ -12,6 +12,7 @@ from api.main import create_app
 from api.settings import Settings
 from graph.backends.embedded import LadybugStore
 from graph.repositories.keys import create_key
+from search.backends.tantivy import TantivyIndex, open_tantivy_index
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -29,8 +30,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(store: LadybugStore, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, store=store)) as c:
+def search_index(tmp_path: Path) -> Iterator[TantivyIndex]:
+    with open_tantivy_index(tmp_path / "data" / "search") as index:
+        yield index
+
+
+@pytest.fixture
+def client(store: LadybugStore, search_index: TantivyIndex, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, store=store, search=search_index)) as c:
         yield c
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
-from api.deps import StoreDep, TenantDep, Writer
+from api.deps import StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from api.routers.crud import add_crud_routes
 from graph.model import Account, AccountCreate, AccountUpdate, Contact, Page, ParentLink
@@ -44,14 +44,18 @@ add_crud_routes(router, repo=repo.accounts, create=AccountCreate, update=Account
     summary="Set the parent account",
     description="Refused with 409 when the account is already an ancestor of the parent (a cycle).",
 )
-def set_parent(account_id: str, body: ParentLink, store: StoreDep, tenant: TenantDep, _: Writer) -> Response:
+def set_parent(
+    account_id: str, body: ParentLink, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer
+) -> Response:
     repo.set_parent(store=store, tenant=tenant, account_id=account_id, parent_id=body.parent_id)
+    sync.notify(tenant, [("Account", account_id)])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("/{account_id}/parent", status_code=status.HTTP_204_NO_CONTENT, summary="Clear the parent account")
-def clear_parent(account_id: str, store: StoreDep, tenant: TenantDep, _: Writer) -> Response:
+def clear_parent(account_id: str, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer) -> Response:
     repo.clear_parent(store=store, tenant=tenant, account_id=account_id)
+    sync.notify(tenant, [("Account", account_id)])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

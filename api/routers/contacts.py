@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
-from api.deps import StoreDep, TenantDep, Writer
+from api.deps import StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from api.routers.crud import add_crud_routes
 from graph.model import (
@@ -54,9 +54,10 @@ add_crud_routes(router, repo=repo.contacts, create=ContactCreate, update=Contact
 
 @router.put("/{contact_id}/employments", summary="Put the contact at an account (title, since, until)")
 def put_at_account(
-    contact_id: str, body: Employment, store: StoreDep, tenant: TenantDep, _: Writer, response: Response
+    contact_id: str, body: Employment, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer, response: Response
 ) -> dict[str, Any]:
     created = repo.put_at_account(store=store, tenant=tenant, contact_id=contact_id, job=body)
+    sync.notify(tenant, [("Contact", contact_id)])
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return {"created": created}
 
@@ -71,8 +72,11 @@ def employments(contact_id: str, store: StoreDep, tenant: TenantDep) -> list[Emp
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove the contact from an account",
 )
-def remove_from_account(contact_id: str, account_id: str, store: StoreDep, tenant: TenantDep, _: Writer) -> Response:
+def remove_from_account(
+    contact_id: str, account_id: str, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer
+) -> Response:
     repo.remove_from_account(store=store, tenant=tenant, contact_id=contact_id, account_id=account_id)
+    sync.notify(tenant, [("Contact", contact_id)])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response, status
 from pydantic import BaseModel, Field
 
-from api.deps import StoreDep, TenantDep, Writer
+from api.deps import StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from graph.errors import InvalidInput
 from graph.repositories.nodes import NodeRepository
@@ -47,8 +47,12 @@ def add_crud_routes(
         description=f"Create a {noun}. Give `id` to use your own (external) id; a taken id is a 409.",
         operation_id=f"create_{noun}",
     )
-    def create_record(body: Annotated[create, Body()], store: StoreDep, tenant: TenantDep, _: Writer) -> Any:
-        return repo.create(store=store, tenant=tenant, data=body)
+    def create_record(
+        body: Annotated[create, Body()], store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer
+    ) -> Any:
+        made = repo.create(store=store, tenant=tenant, data=body)
+        sync.notify(tenant, [(repo.label, made.id)])
+        return made
 
     @router.get(
         "/{record_id}",
@@ -72,10 +76,13 @@ def add_crud_routes(
         record_id: str,
         body: Annotated[update, Body()],
         store: StoreDep,
+        sync: SyncDep,
         tenant: TenantDep,
         _: Writer,
     ) -> Any:
-        return repo.update(store=store, tenant=tenant, record_id=record_id, data=body)
+        updated = repo.update(store=store, tenant=tenant, record_id=record_id, data=body)
+        sync.notify(tenant, [(repo.label, record_id)])
+        return updated
 
     @router.delete(
         "/{record_id}",
@@ -84,8 +91,9 @@ def add_crud_routes(
         summary=f"Delete a {noun} and its relationships",
         operation_id=f"delete_{noun}",
     )
-    def delete_record(record_id: str, store: StoreDep, tenant: TenantDep, _: Writer) -> Response:
+    def delete_record(record_id: str, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer) -> Response:
         repo.delete(store=store, tenant=tenant, record_id=record_id)
+        sync.notify(tenant, [(repo.label, record_id)])
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @router.post(
@@ -102,6 +110,7 @@ def add_crud_routes(
     def upsert_records(
         rows: Annotated[list[create], Body(max_length=MAX_BATCH)],
         store: StoreDep,
+        sync: SyncDep,
         tenant: TenantDep,
         _: Writer,
     ) -> UpsertReport:
@@ -111,6 +120,7 @@ def add_crud_routes(
         defaults = {k: f.get_default(call_default_factory=True) for k, f in create.model_fields.items()}
         defaults = {k: v for k, v in defaults.items() if v is not None}
         result = repo.upsert(store=store, tenant=tenant, rows=dumped, defaults=defaults)
+        sync.notify(tenant, [(repo.label, str(r["id"])) for r in dumped])
         return UpsertReport(created=result.created, updated=result.updated, unchanged=result.unchanged)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from api.deps import StoreDep, TenantDep, Writer
+from api.deps import StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from api.routers.crud import add_crud_routes
 from graph.model import Deal, DealContact, DealCreate, DealStatus, DealUpdate, Page, RecordId
@@ -64,14 +64,18 @@ def deal_details(deal_id: str, store: StoreDep, tenant: TenantDep) -> dict[str, 
 
 
 @router.put("/{deal_id}/account", status_code=status.HTTP_204_NO_CONTENT, summary="Set the deal's account")
-def set_account(deal_id: str, body: AccountLink, store: StoreDep, tenant: TenantDep, _: Writer) -> Response:
+def set_account(
+    deal_id: str, body: AccountLink, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer
+) -> Response:
     repo.set_account(store=store, tenant=tenant, deal_id=deal_id, account_id=body.account_id)
+    sync.notify(tenant, [("Deal", deal_id)])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/{deal_id}/owner", status_code=status.HTTP_204_NO_CONTENT, summary="Set the rep who owns the deal")
-def set_owner(deal_id: str, body: OwnerLink, store: StoreDep, tenant: TenantDep, _: Writer) -> Response:
+def set_owner(deal_id: str, body: OwnerLink, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer) -> Response:
     repo.set_owner(store=store, tenant=tenant, deal_id=deal_id, rep_id=body.rep_id)
+    sync.notify(tenant, [("Deal", deal_id)])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -153,7 +153,7 @@ async def create_import(
 ) -> ImportAccepted:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + FORM_OVERHEAD:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"the upload is larger than {limit} bytes")
+        raise HTTPException(413, f"the upload is larger than {limit} bytes")
     job_id, folder = jobs.new_job(tenant)
     try:
         sink = MultipartSink(request.headers.get("content-type"), folder / "upload", limit=limit)
@@ -173,7 +173,7 @@ async def create_import(
         parser_options(fmt, options)  # refuse bad options now, not in the background
     except UploadTooLarge as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, exc.message) from exc
+        raise HTTPException(413, exc.message) from exc
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

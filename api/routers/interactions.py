@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from api.deps import StoreDep, TenantDep, Writer
+from api.deps import StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from graph.model import Interaction, InteractionKind, InteractionRecord, InteractionUpdate, Page
 from graph.repositories import interactions as repo
@@ -20,8 +20,10 @@ router = APIRouter(prefix="/interactions", tags=["interactions"], responses=ERRO
     summary="Record an interaction with its participants",
     description="All or nothing: an unknown participant, deal or account is a 404 and nothing is written.",
 )
-def record(body: InteractionRecord, store: StoreDep, tenant: TenantDep, _: Writer) -> Interaction:
-    return repo.record(store=store, tenant=tenant, data=body)
+def record(body: InteractionRecord, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer) -> Interaction:
+    made = repo.record(store=store, tenant=tenant, data=body)
+    sync.notify(tenant, [("Interaction", made.id)])
+    return made
 
 
 @router.get("", response_model=Page[Interaction], summary="List interactions", operation_id="list_interactions")
@@ -48,12 +50,20 @@ def participants(interaction_id: str, store: StoreDep, tenant: TenantDep) -> lis
 
 @router.patch("/{interaction_id}", response_model=Interaction, operation_id="update_interaction")
 def update_interaction(
-    interaction_id: str, body: Annotated[InteractionUpdate, Body()], store: StoreDep, tenant: TenantDep, _: Writer
+    interaction_id: str,
+    body: Annotated[InteractionUpdate, Body()],
+    store: StoreDep,
+    sync: SyncDep,
+    tenant: TenantDep,
+    _: Writer,
 ) -> Interaction:
-    return repo.interactions.update(store=store, tenant=tenant, record_id=interaction_id, data=body)
+    updated = repo.interactions.update(store=store, tenant=tenant, record_id=interaction_id, data=body)
+    sync.notify(tenant, [("Interaction", interaction_id)])
+    return updated
 
 
 @router.delete("/{interaction_id}", status_code=status.HTTP_204_NO_CONTENT, operation_id="delete_interaction")
-def delete_interaction(interaction_id: str, store: StoreDep, tenant: TenantDep, _: Writer) -> Response:
+def delete_interaction(interaction_id: str, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer) -> Response:
     repo.interactions.delete(store=store, tenant=tenant, record_id=interaction_id)
+    sync.notify(tenant, [("Interaction", interaction_id)])
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -190,7 +190,7 @@ def test_suggest_searches_names_only(fake: FakeES, index: ElasticsearchIndex) ->
     assert must[0]["multi_match"]["fields"] == ["name^4"]
     assert must[0]["multi_match"]["fuzziness"] == 0
     assert must[1]["bool"]["should"][1]["multi_match"]["fields"] == ["name.prefix"]
-    assert {"terms": {"type": ["contact", "account", "deal"]}} in sent["query"]["bool"]["filter"]
+    assert {"terms": {"type": ["contact", "rep", "account", "deal"]}} in sent["query"]["bool"]["filter"]
 
 
 def test_empty_plan_matches_nothing(fake: FakeES, index: ElasticsearchIndex) -> None:
