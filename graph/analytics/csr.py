@@ -29,7 +29,9 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 Duplicates = Literal["sum", "max", "keep"]
 
-_EMPTY_ATTRS: Mapping[str, npt.NDArray[np.float64]] = MappingProxyType({})
+
+def _no_attrs() -> Mapping[str, npt.NDArray[np.float64]]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ class CsrGraph:
     weights: FloatArray
     directed: bool = True
     ids: IdIndex[Hashable] | None = None
-    attrs: Mapping[str, npt.NDArray[np.float64]] = field(default=_EMPTY_ATTRS)
+    attrs: Mapping[str, npt.NDArray[np.float64]] = field(default_factory=_no_attrs)
 
     @property
     def n(self) -> int:
@@ -99,11 +101,8 @@ class CsrGraph:
 
     def out_weight(self) -> FloatArray:
         """Sum of out-edge weights per node (PageRank's row normaliser)."""
-        sums = np.add.reduceat(self.weights, self.indptr[:-1]) if self.nnz else np.zeros(self.n)
-        # reduceat returns the element at indptr[i] for empty rows: zero those out.
-        sums = np.asarray(sums, dtype=np.float64)
-        sums[self.indptr[:-1] == self.indptr[1:]] = 0.0
-        return sums
+        rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        return np.bincount(rows, weights=self.weights, minlength=self.n).astype(np.float64, copy=False)
 
     def neighbors(self, node: int) -> tuple[npt.NDArray[np.int64], FloatArray]:
         start, stop = self.indptr[node], self.indptr[node + 1]
@@ -165,6 +164,11 @@ def csr_from_arrays(
         s, d, w = s[keep], d[keep], w[keep]
         extra = {k: v[keep] for k, v in extra.items()}
     if symmetric:
+        if duplicates == "max":
+            # choose per unordered pair, so both directions of an edge carry the same entry
+            s, d = np.minimum(s, d), np.maximum(s, d)
+            s, d, w, extra = _combine(n, s, d, w, extra, "max")
+            duplicates = "keep"
         loops = s == d  # a self loop is stored once, not twice
         s, d = np.concatenate([s, d[~loops]]), np.concatenate([d, s[~loops]])
         w = np.concatenate([w, w[~loops]])
@@ -183,26 +187,33 @@ def csr_from_arrays(
             ids=ids,
         )
 
-    order, starts = _sorted_groups(n, s, d, dedupe=duplicates != "keep")
-    s, d, w = s[order], d[order], w[order]
-    extra = {k: v[order] for k, v in extra.items()}
-    if starts is not None and len(starts) < len(s):
-        if duplicates == "sum":
-            w = np.add.reduceat(w, starts)
-            extra = {k: np.maximum.reduceat(v, starts) for k, v in extra.items()}
-            s, d = s[starts], d[starts]
-        else:  # "max": the first entry of each group whose weight equals the group maximum
-            gmax = np.maximum.reduceat(w, starts)
-            sizes = np.diff(np.append(starts, len(w)))
-            group = np.repeat(np.arange(len(starts)), sizes)
-            hit = np.flatnonzero(w == gmax[group])
-            _, first = np.unique(group[hit], return_index=True)
-            pick = hit[first]
-            s, d, w = s[pick], d[pick], w[pick]
-            extra = {k: v[pick] for k, v in extra.items()}
+    s, d, w, extra = _combine(n, s, d, w, extra, duplicates)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
     return CsrGraph(indptr, d, w, directed=not symmetric, ids=ids, attrs=MappingProxyType(extra))
+
+
+def _combine(
+    n: int, s: IntArray, d: IntArray, w: FloatArray, extra: dict[str, FloatArray], duplicates: Duplicates
+) -> tuple[IntArray, IntArray, FloatArray, dict[str, FloatArray]]:
+    """Entries sorted by (src, dst), repeated pairs combined per ``duplicates``."""
+    order, starts = _sorted_groups(n, s, d, dedupe=duplicates != "keep")
+    s, d, w = s[order], d[order], w[order]
+    extra = {k: v[order] for k, v in extra.items()}
+    if starts is None or len(starts) == len(s):
+        return s, d, w, extra
+    if duplicates == "sum":
+        w = np.add.reduceat(w, starts)
+        extra = {k: np.maximum.reduceat(v, starts) for k, v in extra.items()}
+        return s[starts], d[starts], w, extra
+    # "max": the first entry of each group whose weight equals the group maximum
+    gmax = np.maximum.reduceat(w, starts)
+    sizes = np.diff(np.append(starts, len(w)))
+    group = np.repeat(np.arange(len(starts)), sizes)
+    hit = np.flatnonzero(w == gmax[group])
+    _, first = np.unique(group[hit], return_index=True)
+    pick = hit[first]
+    return s[pick], d[pick], w[pick], {k: v[pick] for k, v in extra.items()}
 
 
 def _sorted_groups(n: int, s: IntArray, d: IntArray, *, dedupe: bool) -> tuple[IntArray, IntArray | None]:
