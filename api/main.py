@@ -11,10 +11,12 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import KeyCache
-from api.routers import accounts, contacts, cypher, deals, health, interactions, products, reps
+from api.routers import accounts, contacts, cypher, deals, health, intelligence, interactions, products, reps
 from api.routers import search as search_routes
 from api.settings import Settings, get_settings
 from graph.factory import open_store
+from graph.intelligence.influence import TenantInfluence
+from graph.intelligence.intro import PathGraphs
 from graph.store import GraphStore
 from search.factory import make_sync, open_index
 from search.index import SearchIndex
@@ -43,6 +45,8 @@ def create_app(
         app.state.search = search if search is not None else open_index(settings)
         app.state.settings = settings
         app.state.key_cache = KeyCache(settings.auth_cache_s)
+        app.state.path_graphs = PathGraphs()
+        app.state.influence = TenantInfluence()
         app.state.sync = make_sync(app.state.store, app.state.search, settings)
         app.state.sync.start()
         # Catch up on writes whose index update a crash lost (see search.sync), off the start path.
@@ -58,7 +62,18 @@ def create_app(
 
     app = FastAPI(title="relgraph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for module in (health, accounts, contacts, reps, deals, interactions, products, search_routes, cypher):
+    for module in (
+        health,
+        accounts,
+        contacts,
+        reps,
+        deals,
+        interactions,
+        products,
+        intelligence,
+        search_routes,
+        cypher,
+    ):
         app.include_router(module.router)
     return app
 

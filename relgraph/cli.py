@@ -65,6 +65,7 @@ def demo(
     import uvicorn
 
     from api.main import create_app
+    from graph.intelligence.knows import refresh_knows
     from graph.repositories.keys import create_key
     from relgraph.demo.builder import build_demo
 
@@ -79,6 +80,8 @@ def demo(
         typer.echo(f"building the demo tenant from {maven_dir} ...")
         for report in build_demo(store, DEMO_TENANT, maven_dir, today=datetime.now(UTC).date()):
             typer.echo(report.summary())
+        knows = refresh_knows(store, DEMO_TENANT)
+        typer.echo(f"relationships: {knows.pairs} KNOWS pairs from {knows.interactions} interactions")
     _reindex_quietly(store, settings, DEMO_TENANT)
     key = create_key(store=store, tenant=DEMO_TENANT, role="admin", name="demo")
     key_file = Path(settings.data_dir) / "demo-admin-key.txt"
@@ -127,6 +130,22 @@ def reindex(
     typer.echo(f"indexed {report.upserted} documents, removed {report.deleted}, in {report.seconds:.1f} s")
     for kind, n in sorted(report.by_type.items()):
         typer.echo(f"  {kind}: {n}")
+
+
+@app.command("refresh-knows")
+def refresh_knows_cmd(tenant: Annotated[str, typer.Option(help="Tenant.")], data_dir: DataDir = None) -> None:
+    """Recompute relationship strength (KNOWS) from every interaction of the tenant."""
+    from graph.intelligence.knows import refresh_knows
+
+    store = _store(_settings(data_dir))
+    try:
+        report = refresh_knows(store, tenant)
+    finally:
+        store.close()
+    typer.echo(
+        f"{report.pairs} pairs from {report.interactions} interactions: {report.created} created, "
+        f"{report.updated} updated, {report.unchanged} unchanged"
+    )
 
 
 @app.command()

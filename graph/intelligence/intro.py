@@ -1,0 +1,137 @@
+"""Warm introductions: the strongest chains of relationships from our reps to a person or account.
+
+Best = the largest product of hop strengths (KNOWS), at most ``max_hops`` hops, relationships older
+than ``max_age`` excluded. The strength graph is built once per tenant and cached; a KNOWS refresh
+invalidates it. Each hop comes back with its evidence (counts by channel, last interaction).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from graph import schema
+from graph.analytics.paths import IntroPath, PathGraph, best_entry_points, best_paths
+from graph.intelligence import people as P
+from graph.repositories import base
+from graph.store import GraphStore
+
+HOP_EVIDENCE: Final = (
+    "MATCH (a:{a} {{uid: $a}})-[k:KNOWS]-(b:{b} {{uid: $b}}) "
+    "RETURN k.strength AS strength, k.interactions AS interactions, k.last_at AS last_at, k.evidence AS evidence"
+)
+NAMES: Final = "UNWIND $uids AS u MATCH (p:{label} {{uid: u}}) RETURN p.id AS id, p.name AS name, p.title AS title"
+
+
+class PathGraphs:
+    """One ``PathGraph`` per tenant, rebuilt after ``ttl_s`` or when invalidated."""
+
+    def __init__(self, ttl_s: float = 300.0) -> None:
+        self.ttl_s = ttl_s
+        self._graphs: dict[str, tuple[float, PathGraph, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: GraphStore, tenant: str) -> tuple[PathGraph, list[str]]:
+        with self._lock:
+            hit = self._graphs.get(tenant)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+            return hit[1], hit[2]
+        edges = P.knows_edges(store, tenant)
+        graph = PathGraph.from_edges((e.a, e.b, min(1.0, e.strength), e.last_at) for e in edges)
+        reps = P.rep_keys(store, tenant)
+        with self._lock:
+            self._graphs[tenant] = (time.monotonic(), graph, reps)
+        return graph, reps
+
+    def invalidate(self, tenant: str) -> None:
+        with self._lock:
+            self._graphs.pop(tenant, None)
+
+
+def intro_paths(
+    *,
+    store: GraphStore,
+    tenant: str,
+    graphs: PathGraphs,
+    to_contact: str,
+    from_rep: str | None,
+    k: int,
+    max_hops: int,
+    max_age_days: int | None,
+) -> dict[str, Any]:
+    target = base.get_node(store=store, tenant=tenant, label="Contact", record_id=to_contact)
+    if from_rep is not None:
+        base.require(store=store, tenant=tenant, label="Rep", record_id=from_rep)
+    graph, reps = graphs.get(store, tenant)
+    sources = [P.key("Rep", from_rep)] if from_rep else reps
+    now = datetime.now(UTC)
+    found = best_paths(
+        graph, sources, P.key("Contact", to_contact), k=k, max_hops=max_hops, now=now, max_age=_age(max_age_days)
+    )
+    return {
+        "to": {"id": target["id"], "name": target.get("name"), "title": target.get("title")},
+        "paths": [_describe(store, tenant, p) for p in found.paths],
+        "exact": found.exact,
+    }
+
+
+def entry_points(
+    *,
+    store: GraphStore,
+    tenant: str,
+    graphs: PathGraphs,
+    account_id: str,
+    k: int,
+    max_hops: int,
+    max_age_days: int | None,
+) -> dict[str, Any]:
+    account = base.get_node(store=store, tenant=tenant, label="Account", record_id=account_id)
+    staff = store.read(tenant, P.ACCOUNT_CONTACTS, {"account": schema.uid(tenant, account_id)})
+    graph, reps = graphs.get(store, tenant)
+    now = datetime.now(UTC)
+    people = [P.key("Contact", r["id"]) for r in staff if r["until"] is None or r["until"] >= now.date()]
+    found = best_entry_points(graph, reps, people, k=k, max_hops=max_hops, now=now, max_age=_age(max_age_days))
+    return {
+        "account": {"id": account["id"], "name": account.get("name")},
+        "entry_points": [_describe(store, tenant, e.path) for e in found],
+    }
+
+
+def _age(days: int | None) -> timedelta | None:
+    return timedelta(days=days) if days else None
+
+
+def _describe(store: GraphStore, tenant: str, path: IntroPath) -> dict[str, Any]:
+    names = _names(store, tenant, [str(n) for n in path.nodes])
+    hops = []
+    for hop in path.hops:
+        (la, ia), (lb, ib) = P.split_key(str(hop.source)), P.split_key(str(hop.target))
+        rows = store.read(
+            tenant, HOP_EVIDENCE.format(a=la, b=lb), {"a": schema.uid(tenant, ia), "b": schema.uid(tenant, ib)}
+        )
+        ev = json.loads(rows[0]["evidence"] or "{}") if rows else {}
+        hops.append(
+            {
+                "from": names[str(hop.source)],
+                "to": names[str(hop.target)],
+                "strength": round(hop.strength, 4),
+                "interactions": rows[0]["interactions"] if rows else None,
+                "last_interaction": rows[0]["last_at"] if rows else None,
+                "by_channel": ev.get("by_kind", {}),
+            }
+        )
+    return {"strength": round(path.strength, 5), "hops": hops}
+
+
+def _names(store: GraphStore, tenant: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for label in P.PEOPLE_LABELS:
+        ids = [P.split_key(k)[1] for k in keys if k.startswith(label + ":")]
+        for r in store.read(tenant, NAMES.format(label=label), {"uids": [schema.uid(tenant, i) for i in ids]}):
+            out[P.key(label, r["id"])] = {"id": r["id"], "kind": label.lower(), "name": r["name"], "title": r["title"]}
+    for k in keys:
+        out.setdefault(k, {"id": P.split_key(k)[1], "kind": P.split_key(k)[0].lower(), "name": None, "title": None})
+    return out

@@ -1,0 +1,122 @@
+"""Reading people, interactions and relationships out of the graph for the analytics.
+
+Queries are per label pair rather than using ``label(n)`` so that they read the same on Ladybug
+and Neo4j; large reads page by primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from graph import schema
+from graph.analytics.strength import InteractionEvent
+from graph.store import GraphStore
+
+PEOPLE_LABELS: Final = ("Contact", "Rep")
+PAGE: Final = 5000
+
+INTERACTION_PAGE: Final = (
+    "MATCH (i:Interaction) WHERE i.tenant = $tenant AND i.uid > $after "
+    "RETURN i.uid AS uid, i.id AS id, i.kind AS kind, i.occurred_at AS at ORDER BY i.uid LIMIT $limit"
+)
+INTERACTIONS_BY_UID: Final = (
+    "UNWIND $uids AS u MATCH (i:Interaction {uid: u}) RETURN i.uid AS uid, i.id AS id, i.kind AS kind, "
+    "i.occurred_at AS at"
+)
+PARTICIPANTS: Final = (
+    "UNWIND $uids AS u MATCH (p:{label})-[r:PARTICIPATED_IN]->(i:Interaction {{uid: u}}) "
+    "RETURN i.uid AS uid, p.id AS person, r.role AS role"
+)
+INTERACTIONS_OF: Final = (
+    "UNWIND $uids AS u MATCH (p:{label} {{uid: u}})-[:PARTICIPATED_IN]->(i:Interaction) RETURN DISTINCT i.uid AS uid"
+)
+KNOWS_PAIR: Final = (
+    "MATCH (a:{a})-[k:KNOWS]->(b:{b}) WHERE a.tenant = $tenant "
+    "RETURN a.id AS a, b.id AS b, k.strength AS strength, k.last_at AS last_at"
+)
+ACCOUNT_CONTACTS: Final = (
+    "MATCH (c:Contact)-[w:WORKS_AT]->(a:Account {uid: $account}) "
+    "RETURN c.id AS id, c.name AS name, coalesce(w.title, c.title) AS title, "
+    "coalesce(w.department, c.department) AS department, w.until AS until"
+)
+EXPLICIT_REPORTS: Final = (
+    "UNWIND $uids AS u MATCH (c:Contact {uid: u})-[r:REPORTS_TO]->(m:Contact) "
+    "WHERE r.source = 'explicit' RETURN c.id AS report, m.id AS manager"
+)
+REP_IDS: Final = "MATCH (r:Rep) WHERE r.tenant = $tenant RETURN r.id AS id"
+
+
+def key(label: str, record_id: str) -> str:
+    return f"{label}:{record_id}"
+
+
+def split_key(person: str) -> tuple[str, str]:
+    label, _, record_id = person.partition(":")
+    return label, record_id
+
+
+def _events(store: GraphStore, tenant: str, heads: Sequence[dict[str, Any]]) -> Iterator[InteractionEvent]:
+    uids = [h["uid"] for h in heads]
+    people: dict[str, list[tuple[str, str]]] = {u: [] for u in uids}
+    for label in PEOPLE_LABELS:
+        for r in store.read(tenant, PARTICIPANTS.format(label=label), {"uids": uids}):
+            people[r["uid"]].append((key(label, r["person"]), str(r["role"])))
+    for h in heads:
+        if h["at"] is not None:
+            yield InteractionEvent(str(h["id"]), str(h["kind"]), h["at"], people[h["uid"]])
+
+
+def all_events(store: GraphStore, tenant: str) -> Iterator[InteractionEvent]:
+    """Every interaction of the tenant with its participants, paged."""
+    after = ""
+    while True:
+        heads = store.read(tenant, INTERACTION_PAGE, {"tenant": tenant, "after": after, "limit": PAGE})
+        if not heads:
+            return
+        yield from _events(store, tenant, heads)
+        after = heads[-1]["uid"]
+
+
+def events_of_people(store: GraphStore, tenant: str, people: Iterable[str]) -> Iterator[InteractionEvent]:
+    """Every interaction any of ``people`` took part in (their full history)."""
+    uids: set[str] = set()
+    by_label: dict[str, list[str]] = {}
+    for person in people:
+        label, rid = split_key(person)
+        by_label.setdefault(label, []).append(schema.uid(tenant, rid))
+    for label, puids in by_label.items():
+        for i in range(0, len(puids), PAGE):
+            rows = store.read(tenant, INTERACTIONS_OF.format(label=label), {"uids": puids[i : i + PAGE]})
+            uids.update(r["uid"] for r in rows)
+    yield from events_by_uid(store, tenant, sorted(uids))
+
+
+def events_by_uid(store: GraphStore, tenant: str, uids: Sequence[str]) -> Iterator[InteractionEvent]:
+    for i in range(0, len(uids), PAGE):
+        heads = store.read(tenant, INTERACTIONS_BY_UID, {"uids": list(uids[i : i + PAGE])})
+        yield from _events(store, tenant, heads)
+
+
+@dataclass(frozen=True)
+class KnowsEdge:
+    a: str
+    b: str
+    strength: float
+    last_at: datetime | None
+
+
+def knows_edges(store: GraphStore, tenant: str) -> list[KnowsEdge]:
+    """Every KNOWS edge of the tenant (each pair once)."""
+    out: list[KnowsEdge] = []
+    for a, b in schema.PEOPLE:
+        for r in store.read(tenant, KNOWS_PAIR.format(a=a, b=b), {"tenant": tenant}):
+            if r["strength"]:
+                out.append(KnowsEdge(key(a, r["a"]), key(b, r["b"]), float(r["strength"]), r["last_at"]))
+    return out
+
+
+def rep_keys(store: GraphStore, tenant: str) -> list[str]:
+    return [key("Rep", r["id"]) for r in store.read(tenant, REP_IDS, {"tenant": tenant})]

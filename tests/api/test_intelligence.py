@@ -1,0 +1,139 @@
+"""Relationship intelligence over HTTP on a small, hand-made account whose answers are known."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+H = dict[str, str]
+NOW = datetime.now(UTC)
+
+
+def _ok(r: Any, status: int = 200) -> Any:
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def _meet(client: TestClient, h: H, people: list[tuple[str, str, str]], days_ago: int, kind: str = "meeting") -> None:
+    body = {
+        "kind": kind,
+        "occurred_at": (NOW - timedelta(days=days_ago)).isoformat(),
+        "participants": [{"person_id": p, "kind": k, "role": r} for p, k, r in people],
+    }
+    _ok(client.post("/interactions", json=body, headers=h), 201)
+
+
+@pytest.fixture
+def account(client: TestClient, admin: H) -> H:
+    """Acme: a CEO, a VP Sales reporting to the CEO (explicit), a sales manager whose manager is not
+    recorded, and an engineer; reps Rae (close to the VP) and Sam (met the engineer long ago).
+    Nina at Globex knows both the engineer and Acme's VP: a two-hop introduction."""
+    _ok(client.post("/accounts", json={"id": "acme", "name": "Acme"}, headers=admin), 201)
+    _ok(client.post("/accounts", json={"id": "acme-eu", "name": "Acme EU"}, headers=admin), 201)
+    _ok(client.post("/accounts", json={"id": "acme-de", "name": "Acme DE"}, headers=admin), 201)
+    client.put("/accounts/acme-eu/parent", json={"parent_id": "acme"}, headers=admin)
+    client.put("/accounts/acme-de/parent", json={"parent_id": "acme-eu"}, headers=admin)
+    people = {"ceo": "Chief Executive Officer", "vp": "VP Sales", "mgr": "Sales Manager", "eng": "Software Engineer"}
+    for pid, title in people.items():
+        _ok(client.post("/contacts", json={"id": pid, "name": pid.upper(), "title": title}, headers=admin), 201)
+        client.put(f"/contacts/{pid}/employments", json={"account_id": "acme", "title": title}, headers=admin)
+    _ok(client.post("/contacts", json={"id": "nina", "name": "Nina"}, headers=admin), 201)
+    client.put("/contacts/vp/manager", json={"manager_id": "ceo"}, headers=admin)
+    for rid in ("rae", "sam"):
+        _ok(client.post("/reps", json={"id": rid, "name": rid.title()}, headers=admin), 201)
+    for d in (3, 10, 20, 30):
+        _meet(client, admin, [("rae", "rep", "organizer"), ("vp", "contact", "attendee")], d)
+    _meet(client, admin, [("sam", "rep", "organizer"), ("eng", "contact", "attendee")], 700)
+    for d in (5, 6):
+        _meet(client, admin, [("nina", "contact", "organizer"), ("eng", "contact", "attendee")], d)
+    _meet(client, admin, [("rae", "rep", "organizer"), ("nina", "contact", "attendee")], 2)
+    for d in range(6):  # the manager writes to the VP and cc's the CEO: evidence the VP is the boss
+        body = {
+            "kind": "email",
+            "occurred_at": (NOW - timedelta(days=d + 1)).isoformat(),
+            "participants": [{"person_id": "mgr", "role": "from"}, {"person_id": "vp", "role": "to"}],
+        }
+        _ok(client.post("/interactions", json=body, headers=admin), 201)
+    deal = {"id": "d1", "name": "Acme deal", "amount": 100.0}
+    _ok(client.post("/deals", json=deal, headers=admin), 201)
+    client.put("/deals/d1/account", json={"account_id": "acme-de"}, headers=admin)
+    _ok(client.post("/deals", json={"id": "d2", "name": "Won", "amount": 50.0, "status": "won"}, headers=admin), 201)
+    client.put("/deals/d2/account", json={"account_id": "acme"}, headers=admin)
+    _ok(client.post("/relationships/refresh", headers=admin))
+    return admin
+
+
+def test_relationships_strongest_first_with_evidence(client: TestClient, account: H) -> None:
+    rels = _ok(client.get("/contacts/vp/relationships", headers=account))
+    assert rels[0]["id"] == "rae" and rels[0]["kind"] == "rep"
+    assert rels[0]["by_channel"] == {"meeting": 4} and len(rels[0]["last_interactions"]) == 3
+    assert 0 < rels[0]["strength"] <= 1
+    eng = _ok(client.get("/contacts/eng/relationships", headers=account))
+    # two recent meetings with Nina beat one meeting with Sam two years ago
+    assert [r["id"] for r in eng] == ["nina", "sam"]
+    assert client.get("/contacts/ghost/relationships", headers=account).status_code == 404
+
+
+def test_orgchart_explicit_and_inferred(client: TestClient, account: H) -> None:
+    chart = _ok(client.get("/accounts/acme/orgchart", headers=account))
+    (root,) = chart["roots"]
+    assert root["id"] == "ceo" and root["manager_line"] is None
+    lines = {}
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        for c in n["reports"]:
+            lines[c["id"]] = (n["id"], c["manager_line"])
+            stack.append(c)
+    assert lines["vp"][0] == "ceo" and lines["vp"][1]["source"] == "explicit"
+    manager, line = lines["mgr"]
+    assert manager == "vp" and line["source"] == "inferred" and 0 < line["confidence"] < 1 and line["evidence"]
+    vp = next(c for c in root["reports"] if c["id"] == "vp")
+    assert vp["strongest_rep"]["id"] == "rae" and vp["met_last_90_days"] is True
+    explicit_only = _ok(client.get("/accounts/acme/orgchart", params={"inferred": "false"}, headers=account))
+    assert explicit_only["inferred_lines"] == 0 and explicit_only["explicit_lines"] == 1
+    assert {r["id"] for r in explicit_only["roots"]} == {"ceo", "mgr", "eng"}
+
+
+def test_influence_is_explained(client: TestClient, account: H) -> None:
+    ranked = _ok(client.get("/accounts/acme/influence", headers=account))["people"]
+    assert ranked[0]["id"] in {"ceo", "vp"} and ranked[-1]["id"] == "eng"
+    assert any(c["why"] == "reports to them" for p in ranked for c in p["contributors"])
+    everyone = _ok(client.get("/influence", params={"limit": 50}, headers=account))["people"]
+    assert {p["id"] for p in everyone} >= {"rae", "vp", "nina"}
+
+
+def test_intro_paths(client: TestClient, account: H) -> None:
+    found = _ok(client.get("/paths/intro", params={"to": "eng", "k": 3}, headers=account))
+    best = found["paths"][0]
+    assert [h["from"]["id"] for h in best["hops"]] == ["rae", "nina"] and best["hops"][1]["to"]["id"] == "eng"
+    assert best["strength"] == pytest.approx(best["hops"][0]["strength"] * best["hops"][1]["strength"], rel=1e-3)
+    # Sam's relationship is two years old: excluded as stale by default, found when allowed
+    assert all(p["hops"][0]["from"]["id"] != "sam" for p in found["paths"])
+    old = _ok(client.get("/paths/intro", params={"to": "eng", "from": "sam", "max_age_days": 3650}, headers=account))
+    assert old["paths"][0]["hops"][0]["from"]["id"] == "sam"
+    entry = _ok(client.get("/paths/intro", params={"to_account": "acme"}, headers=account))
+    assert entry["entry_points"][0]["hops"][-1]["to"]["id"] == "vp"
+
+
+def test_intro_bad_input(client: TestClient, account: H, keys: dict[str, H]) -> None:
+    assert client.get("/paths/intro", params={"to": "eng", "k": 0}, headers=account).status_code == 422
+    assert client.get("/paths/intro", params={"to": "eng", "max_hops": 9}, headers=account).status_code == 422
+    assert client.get("/paths/intro", headers=account).status_code == 400
+    assert client.get("/paths/intro", params={"to": "nobody"}, headers=account).status_code == 404
+    # another tenant cannot reach these people at all
+    assert client.get("/paths/intro", params={"to": "eng"}, headers=keys["other"]).status_code == 404
+
+
+def test_hierarchy_rollups(client: TestClient, account: H) -> None:
+    h = _ok(client.get("/accounts/acme-de/hierarchy", headers=account))
+    assert [a["id"] for a in h["ancestors"]] == ["acme-eu", "acme"]
+    top = _ok(client.get("/accounts/acme/hierarchy", headers=account))
+    assert top["total"]["accounts"] == 3
+    assert top["total"]["open_pipeline"] == 100.0 and top["total"]["won_revenue"] == 50.0
+    assert top["tree"]["children"][0]["children"][0]["id"] == "acme-de"
+    assert top["total"]["contacts"] == 4 and top["total"]["senior_contacts"] >= 2
+    assert 0 < top["total"]["coverage"] <= 1
