@@ -46,7 +46,7 @@ def create_app(
         app.state.settings = settings
         app.state.key_cache = KeyCache(settings.auth_cache_s)
         app.state.path_graphs = PathGraphs()
-        app.state.influence = TenantInfluence()
+        app.state.influence = TenantInfluence(gds=_gds(settings))
         app.state.sync = make_sync(app.state.store, app.state.search, settings)
         app.state.sync.start()
         # Catch up on writes whose index update a crash lost (see search.sync), off the start path.
@@ -85,3 +85,16 @@ def _catch_up_all(sync: SearchSync, store: GraphStore) -> None:
             log.info("search catch-up for %s: %d upserted, %d deleted", tenant, report.upserted, report.deleted)
         except Exception:
             log.exception("search catch-up failed for %s; `relgraph reindex --tenant %s` rebuilds it", tenant, tenant)
+
+
+def _gds(settings: Settings) -> object | None:
+    """A GraphDataScience client on the Neo4j backend when the client is installed (``.[gds]``)."""
+    if settings.graph_backend != "neo4j" or not settings.neo4j_uri:
+        return None
+    try:
+        from graphdatascience import GraphDataScience
+    except ImportError:
+        log.warning("graphdatascience is not installed: influence PageRank runs in-process")
+        return None
+    # The store already verified connectivity with a short timeout, so this does not block for long.
+    return GraphDataScience(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))

@@ -8,6 +8,7 @@ people who contribute most to their score and why (reports to them, interacts wi
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+from scipy.stats import rankdata
 
 from graph.analytics.csr import IdIndex, csr_from_arrays
 from graph.analytics.influence import InfluenceConfig, InfluenceResult, influence
@@ -109,10 +111,14 @@ def explain(
 
 
 class TenantInfluence:
-    """Tenant-wide influence, cached per tenant for ``ttl_s`` (a full recompute is seconds at 1M people)."""
+    """Tenant-wide influence, cached per tenant for ``ttl_s`` (a full recompute is seconds at 1M people).
 
-    def __init__(self, ttl_s: float = 600.0) -> None:
+    With a ``GraphDataScience`` object (Neo4j backend) PageRank runs in GDS; the ranking itself is
+    still the shared blend, so both paths agree (``tests/contracts/test_influence_gds.py``)."""
+
+    def __init__(self, ttl_s: float = 600.0, gds: Any | None = None) -> None:
         self.ttl_s = ttl_s
+        self.gds = gds
         self._cache: dict[str, tuple[float, InfluenceResult, dict[str, Person], list[tuple[str, str, float]]]] = {}
         self._lock = threading.Lock()
 
@@ -123,7 +129,7 @@ class TenantInfluence:
             hit = self._cache.get(tenant)
             if hit is not None and not refresh and time.monotonic() - hit[0] < self.ttl_s:
                 return hit[1], hit[2], hit[3]
-        result, people, reports = recompute_tenant(store, tenant)
+        result, people, reports = recompute_tenant(store, tenant, gds=self.gds)
         with self._lock:
             self._cache[tenant] = (time.monotonic(), result, people, reports)
         return result, people, reports
@@ -134,8 +140,9 @@ class TenantInfluence:
 
 
 def recompute_tenant(
-    store: GraphStore, tenant: str
+    store: GraphStore, tenant: str, gds: Any | None = None
 ) -> tuple[InfluenceResult, dict[str, Person], list[tuple[str, str, float]]]:
+    """Read people, reporting lines and KNOWS; rank. With ``gds``, PageRank is GDS's (see ``gds.py``)."""
     people: dict[str, Person] = {}
     reports: list[tuple[str, str, float]] = []
     for label in P.PEOPLE_LABELS:
@@ -146,4 +153,18 @@ def recompute_tenant(
             reports.append((P.key(label, r["report"]), P.key(label, r["manager"]), 1.0))
     edges = [(e.a, e.b, e.strength) for e in P.knows_edges(store, tenant)]
     result = compute(list(people.values()), edges, reports)
+    if gds is not None:
+        from graph.intelligence.gds import gds_pagerank
+
+        result = with_pagerank(result, gds_pagerank(gds, tenant))
     return result, people, reports
+
+
+def with_pagerank(result: InfluenceResult, pagerank: dict[str, float]) -> InfluenceResult:
+    """The same result with PageRank computed elsewhere (GDS), blended again with seniority."""
+    cfg = InfluenceConfig()
+    pr = np.array([pagerank.get(str(result.graph.key_of(i)), 0.0) for i in range(result.graph.n)])
+    n = len(pr)
+    normalised = (rankdata(pr, method="average") - 1.0) / max(n - 1, 1) if n > 1 else np.ones(n)
+    score = cfg.blend * normalised + (1 - cfg.blend) * result.prior
+    return dataclasses.replace(result, pagerank=pr, normalised=normalised, score=score)
