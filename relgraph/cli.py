@@ -148,6 +148,21 @@ def refresh_knows_cmd(tenant: Annotated[str, typer.Option(help="Tenant.")], data
     )
 
 
+@app.command("infer-titles")
+def infer_titles_cmd(tenant: Annotated[str, typer.Option(help="Tenant.")], data_dir: DataDir = None) -> None:
+    """Fill missing job titles from the signatures in people's sent email (never overwrites)."""
+    from graph.intelligence.signatures import infer_titles
+
+    store = _store(_settings(data_dir))
+    try:
+        report = infer_titles(store, tenant)
+    finally:
+        store.close()
+    typer.echo(f"checked {report.people_checked} senders; titles found for {len(report.titles_found)}")
+    for person, title in sorted(report.titles_found.items()):
+        typer.echo(f"  {person}: {title}")
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for (typos welcome, quotes for phrases).")],

@@ -55,6 +55,11 @@ def compute(
     lines = [(index[r], index[m], w) for r, m, w in reports if r in index and m in index]
     graph = _with_lines(base, lines, cfg.reporting_weight)
     levels = np.array([parse_title(p.title).level if p.title else 0 for p in people], dtype=np.float64)
+    known = levels > 0
+    if known.any():
+        # Someone with no known title is not junior, just unknown: give them the average prior of the
+        # people whose titles we know, so a few parsed titles do not push everyone else down.
+        cfg = dataclasses.replace(cfg, unknown_level_prior=float(np.clip(levels[known], 0, 5).mean() / 5.0))
     return influence(graph, seniority=levels, config=cfg)
 
 

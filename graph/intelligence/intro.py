@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final
 
 from graph import schema
@@ -67,7 +67,7 @@ def intro_paths(
         base.require(store=store, tenant=tenant, label="Rep", record_id=from_rep)
     graph, reps = graphs.get(store, tenant)
     sources = [P.key("Rep", from_rep)] if from_rep else reps
-    now = datetime.now(UTC)
+    now = P.reference_time(store, tenant)  # ages are measured from the tenant's latest interaction
     found = best_paths(
         graph, sources, P.key("Contact", to_contact), k=k, max_hops=max_hops, now=now, max_age=_age(max_age_days)
     )
@@ -91,7 +91,7 @@ def entry_points(
     account = base.get_node(store=store, tenant=tenant, label="Account", record_id=account_id)
     staff = store.read(tenant, P.ACCOUNT_CONTACTS, {"account": schema.uid(tenant, account_id)})
     graph, reps = graphs.get(store, tenant)
-    now = datetime.now(UTC)
+    now = P.reference_time(store, tenant)
     people = [P.key("Contact", r["id"]) for r in staff if r["until"] is None or r["until"] >= now.date()]
     found = best_entry_points(graph, reps, people, k=k, max_hops=max_hops, now=now, max_age=_age(max_age_days))
     return {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from graph import schema
 from graph.analytics.strength import PairStrength, StrengthAccumulator, StrengthConfig
@@ -39,8 +39,9 @@ def refresh_knows(
     now: datetime | None = None,
     config: StrengthConfig | None = None,
 ) -> KnowsReport:
-    """Recompute KNOWS for every pair (``interaction_ids`` None) or for the pairs in those interactions."""
-    now = now or datetime.now(UTC)
+    """Recompute KNOWS for every pair (``interaction_ids`` None) or for the pairs in those interactions,
+    as of ``now`` (default: the tenant's latest interaction, see ``people.reference_time``)."""
+    now = now or P.reference_time(store, tenant)
     acc = StrengthAccumulator(config or StrengthConfig())
     report = KnowsReport()
     if interaction_ids is None:

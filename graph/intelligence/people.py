@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from graph import schema
@@ -47,6 +47,7 @@ EXPLICIT_REPORTS: Final = (
     "WHERE r.source = 'explicit' RETURN c.id AS report, m.id AS manager"
 )
 REP_IDS: Final = "MATCH (r:Rep) WHERE r.tenant = $tenant RETURN r.id AS id"
+LATEST: Final = "MATCH (i:Interaction) WHERE i.tenant = $tenant RETURN max(i.occurred_at) AS at"
 
 
 def key(label: str, record_id: str) -> str:
@@ -120,3 +121,15 @@ def knows_edges(store: GraphStore, tenant: str) -> list[KnowsEdge]:
 
 def rep_keys(store: GraphStore, tenant: str) -> list[str]:
     return [key("Rep", r["id"]) for r in store.read(tenant, REP_IDS, {"tenant": tenant})]
+
+
+def reference_time(store: GraphStore, tenant: str) -> datetime:
+    """The moment relationship strength is measured at: the tenant's latest interaction, or now.
+
+    For a live CRM the two are the same; for an imported archive (a 2001 mailbox) measuring at the
+    wall clock would decay every relationship to nothing, while the archive's own end keeps its
+    structure (who was close to whom, then)."""
+    rows = store.read(tenant, LATEST, {"tenant": tenant})
+    latest = rows[0]["at"] if rows else None
+    now = datetime.now(UTC)
+    return min(latest, now) if latest is not None else now
