@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import KeyCache
-from api.routers import accounts, contacts, cypher, deals, health, intelligence, interactions, products, reps
+from api.routers import accounts, contacts, cypher, deals, health, intelligence, interactions, ml, products, reps
 from api.routers import search as search_routes
 from api.settings import Settings, get_settings
 from graph.factory import open_store
@@ -71,6 +71,7 @@ def create_app(
         interactions,
         products,
         intelligence,
+        ml,
         search_routes,
         cypher,
     ):

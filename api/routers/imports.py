@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -18,7 +19,7 @@ from api.deps import SettingsDep, StoreDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from graph.errors import InvalidInput, NotFound
 from importers import detect_format
-from importers.jobs import ImportJob, ImportJobs
+from importers.jobs import INPUT_DIR, UPLOAD_DIR, ImportJob, ImportJobs
 from importers.service import parser_options
 from importers.uploads import MultipartSink, UploadTooLarge, safe_filename, unpack
 
@@ -113,6 +114,13 @@ def _options(fields: dict[str, list[str]]) -> dict[str, Any]:
     return options
 
 
+def _prepare(path: Path, fmt: str | None, folder: Path, limit: int) -> tuple[Path, str]:
+    """Unpack an archive and settle the format (disk work: run off the event loop)."""
+    if zipfile.is_zipfile(path):
+        path = unpack(path, folder / INPUT_DIR, limit=limit)
+    return path, fmt or detect_format(path)
+
+
 MULTIPART_DOC: Final[dict[str, Any]] = {
     "requestBody": {
         "required": True,
@@ -156,7 +164,7 @@ async def create_import(
         raise HTTPException(413, f"the upload is larger than {limit} bytes")
     job_id, folder = jobs.new_job(tenant)
     try:
-        sink = MultipartSink(request.headers.get("content-type"), folder / "upload", limit=limit)
+        sink = MultipartSink(request.headers.get("content-type"), folder / UPLOAD_DIR, limit=limit)
         try:
             async for chunk in request.stream():
                 sink.feed(chunk)
@@ -165,10 +173,7 @@ async def create_import(
             sink.abort()
             raise
         assert upload.file_path is not None
-        path = upload.file_path
-        if zipfile.is_zipfile(path):
-            path = unpack(path, folder / "input", limit=limit)
-        fmt = upload.field("format") or detect_format(path)
+        path, fmt = await run_in_threadpool(_prepare, upload.file_path, upload.field("format"), folder, limit)
         options = _options(upload.fields)
         parser_options(fmt, options)  # refuse bad options now, not in the background
     except UploadTooLarge as exc:

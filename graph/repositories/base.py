@@ -26,7 +26,8 @@ from graph.store import Dialect, GraphStore, Row, Tx
 
 GET_NODE: Final = "MATCH (n:{label} {{uid: $uid}}) RETURN n"
 GET_NODES: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n"
-EXISTING_UIDS: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n.uid AS uid"
+# One record: a direct primary-key match (UNWIND of a one-element list plans a join on Ladybug).
+EXISTS: Final = "MATCH (n:{label} {{uid: $uid}}) RETURN n.uid AS uid"
 DELETE_NODE: Final = "MATCH (n:{label} {{uid: $uid}}) DETACH DELETE n"
 # MERGE on the primary key: deleting, re-creating and deleting again the same id is fine.
 TOMBSTONE: Final = (
@@ -90,7 +91,7 @@ def get_node(*, store: GraphStore, tenant: str, label: str, record_id: str) -> d
 
 def require(*, store: GraphStore, tenant: str, label: str, record_id: str) -> str:
     """The uid of an existing record, or NotFound naming it (used before linking records)."""
-    rows = store.read(tenant, EXISTING_UIDS.format(label=label), {"uids": [schema.uid(tenant, record_id)]})
+    rows = store.read(tenant, EXISTS.format(label=label), {"uid": schema.uid(tenant, record_id)})
     if not rows:
         raise NotFound(f"{label.lower()} {record_id!r} not found")
     return str(rows[0]["uid"])
@@ -128,8 +129,15 @@ def delete_node(*, store: GraphStore, tenant: str, label: str, record_id: str) -
     """Delete the record and its relationships, leaving a tombstone (same transaction)."""
     require(store=store, tenant=tenant, label=label, record_id=record_id)
     tid = f"{label}:{record_id}"
-    params = {"uid": schema.uid(tenant, record_id), "tuid": schema.uid(tenant, tid), "tenant": tenant, "tid": tid,
-              "label": label, "rid": record_id, "now": now_utc()}
+    params = {
+        "uid": schema.uid(tenant, record_id),
+        "tuid": schema.uid(tenant, tid),
+        "tenant": tenant,
+        "tid": tid,
+        "label": label,
+        "rid": record_id,
+        "now": now_utc(),
+    }
     ts = cast(store.dialect, "$now", schema.PType.TIMESTAMP)
 
     def work(tx: Tx) -> None:

@@ -1,0 +1,123 @@
+"""The models learn a planted structural signal; the registry round-trips; scoring needs a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graph.errors import NotFound, NotReady
+from ml import features as F
+from ml import scoring
+from ml.hetero import GraphPreprocess, build_graph
+from ml.models.deal_win_gbdt import GbdtModel
+from ml.reasons import explain
+from ml.registry import Registry
+from ml.train import evaluate_links, evaluate_snapshot, train_deal_win, train_links
+from tests.ml.conftest import Synthetic
+
+
+def test_gnn_and_gbdt_learn_the_planted_structural_signal(synthetic: Synthetic) -> None:
+    result = evaluate_snapshot(synthetic.snap, gnn_epochs=120)
+    test = result["test"]
+    assert test["gbdt"]["auc"] > 0.8, test
+    assert test["gnn"]["auc"] > 0.8, test
+    # the signal is in the graph (who was met), not in the deal's own columns
+    assert test["gbdt_plain"]["auc"] < 0.7, test
+    assert test["majority"]["auc"] == 0.5
+    for row in test.values():
+        assert 0 <= row["ece"] <= 1 and 0 <= row["pr_auc"] <= 1
+
+
+def test_link_prediction_runs_against_hard_negatives(synthetic: Synthetic) -> None:
+    result = evaluate_links(synthetic.snap, epochs=20)
+    assert result["test_positives"] > 0
+    assert set(result["test"]) == {"graphsage", "adamic_adar", "common_neighbours", "same_account"}
+    for row in result["test"].values():
+        assert 0 <= row["auc_hard"] <= 1 and 0 <= row["hits10_hard"] <= 1
+
+
+def test_registry_round_trip(synthetic: Synthetic, tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "models")
+    assert registry.latest("acme", "deal-win") is None
+    mv = train_deal_win(synthetic.store, "acme", registry, with_gnn=True, evaluate=False, gnn_epochs=30)
+    assert registry.latest_version("acme", "deal-win") == mv.version
+    assert registry.versions("acme", "deal-win") == [mv.version]
+    again = registry.get("acme", "deal-win", mv.version)
+    meta = again.meta
+    assert meta["selected"] in ("gbdt", "gnn")
+    assert meta["snapshot"]["counts"]["Deal"] == len(synthetic.snap.nodes["Deal"])
+    assert len(meta["snapshot"]["ids_hash"]) == 16
+    assert set(meta["validation_auc"]) == {"gbdt", "gnn"}
+    for name in ("gbdt.txt", "gbdt.json", "gnn.pt", "gnn.json", "hetero.json", "meta.json"):
+        assert (again.path / name).is_file(), name
+    # the loaded models predict what the trained ones did
+    loaded = scoring.load_deal_win(again)
+    t = F.examples(synthetic.snap)
+    _, x = F.deal_features(synthetic.snap, t)
+    p = loaded.gbdt.predict(x)
+    assert p.shape == (len(t),) and np.all((p > 0) & (p < 1))
+    assert np.allclose(GbdtModel.load(again.path).predict(x), p)
+    assert loaded.gnn is not None and loaded.prep is not None
+    prep = GraphPreprocess.from_json(loaded.prep.to_json())
+    q = loaded.gnn.predict(build_graph(synthetic.snap, t, x, prep))
+    assert q.shape == (len(t),)
+    with pytest.raises(NotFound):
+        registry.get("acme", "deal-win", "nope")
+    # a second version becomes latest; the first stays on disk
+    second = train_deal_win(synthetic.store, "acme", registry, with_gnn=False, evaluate=False)
+    assert registry.latest_version("acme", "deal-win") == second.version
+    assert registry.versions("acme", "deal-win") == sorted([mv.version, second.version])
+    registry.set_latest("acme", "deal-win", mv.version)
+    assert registry.latest_version("acme", "deal-win") == mv.version
+
+
+def test_scoring_without_a_model_is_not_ready(synthetic: Synthetic, tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "models")
+    deal = synthetic.info["open_deals"][0]
+    with pytest.raises(NotReady, match="relgraph train deal-win --tenant acme"):
+        scoring.win_probability(store=synthetic.store, tenant="acme", deal_id=deal, registry=registry)
+    with pytest.raises(NotReady):
+        scoring.score_open_deals(store=synthetic.store, tenant="acme", registry=registry)
+    with pytest.raises(NotFound):
+        scoring.win_probability(store=synthetic.store, tenant="acme", deal_id="no-such-deal", registry=registry)
+
+
+def test_batch_scores_and_single_scores_agree(synthetic: Synthetic, tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "models")
+    train_deal_win(synthetic.store, "acme", registry, with_gnn=False, evaluate=False)
+    summary = scoring.score_open_deals(store=synthetic.store, tenant="acme", registry=registry, at=20_000.5)
+    table = scoring.read_scores(registry, "acme")
+    assert summary["scored"] == table["count"] == len(synthetic.info["open_deals"]) + 1
+    deal = synthetic.info["open_deals"][0]
+    one = scoring.win_probability(store=synthetic.store, tenant="acme", deal_id=deal, registry=registry, at=20_000.5)
+    assert one["model_kind"] == "gbdt"
+    assert abs(one["probability"] - table["scores"][deal]["probability"]) < 1e-4
+    assert one["reasons"] == table["scores"][deal]["reasons"]
+
+
+def test_train_links_publishes_embeddings(synthetic: Synthetic, tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "models")
+    mv = train_links(synthetic.store, "acme", registry, evaluate=False, epochs=10)
+    assert (mv.path / "embeddings.npy").is_file() and (mv.path / "people.json").is_file()
+    emb = np.load(mv.path / "embeddings.npy")
+    assert emb.shape[0] == len(synthetic.snap.nodes["Contact"]) + len(synthetic.snap.nodes["Rep"])
+
+
+def test_reasons_name_what_is_missing_and_what_matters() -> None:
+    raw = {"account_uid": None, "rep_uid": None, "product_uid": None, "n_interactions": 0.0, "n_contacts_touched": 0.0}
+    feats = {"dm_engaged": 0.0, "rep_closed": 10.0, "rep_won": 6.0}
+    names = ["dm_engaged", "rep_win_rate", "rep_closed", "n_interactions"]
+    out = explain({**raw, "rep_won": 6.0}, feats, [-0.5, 0.3, 0.0, -0.2], names)
+    texts = [r["text"] for r in out]
+    assert texts[:5] == [
+        "no account linked to the deal",
+        "no owner (rep) on the deal",
+        "no product on the deal",
+        "no contacts engaged on the deal yet",
+        "no interactions recorded yet",
+    ]
+    assert out[4]["effect"] == -0.2  # the model's weight lands on the missing fact
+    assert {"text": "no decision maker engaged", "direction": "lowers", "effect": -0.5} in out
+    assert {"text": "rep wins 60% of their deals (6 of 10)", "direction": "raises", "effect": 0.3} in out
