@@ -23,6 +23,7 @@ from search.index import SearchIndex
 from search.sync import SearchSync
 
 log = logging.getLogger(__name__)
+AUTO_REBUILD_MAX = 100_000  # records; above this a missing index is rebuilt only on request
 
 DESCRIPTION = """Graph-native relationship intelligence for CRM data.
 
@@ -80,11 +81,19 @@ def create_app(
 
 
 def _catch_up_all(sync: SearchSync, store: GraphStore) -> None:
+    """Incremental catch-up for tenants indexed before; a small never-indexed tenant is indexed
+    whole, a large one is left to `relgraph reindex` (a background rebuild of a million records
+    would compete with every request for minutes)."""
     for tenant in store.tenants():
         try:
+            if sync.watermarks.get(tenant) is None and sync.record_count(tenant) > AUTO_REBUILD_MAX:
+                log.warning("tenant %s has no search index: run `relgraph reindex --tenant %s`", tenant, tenant)
+                continue
             report = sync.catch_up(tenant)
             log.info("search catch-up for %s: %d upserted, %d deleted", tenant, report.upserted, report.deleted)
         except Exception:
+            if sync.stopping:
+                return
             log.exception("search catch-up failed for %s; `relgraph reindex --tenant %s` rebuilds it", tenant, tenant)
 
 

@@ -44,6 +44,7 @@ ALL_IDS: Final = (
 DELETED: Final = (
     "MATCH (t:Tombstone) WHERE t.tenant = $tenant AND t.deleted_at >= $since RETURN t.label AS label, t.record_id AS id"
 )
+COUNT: Final = "MATCH (n:{label}) WHERE n.tenant = $tenant RETURN count(n) AS n"
 PAGE: Final = 5000
 
 
@@ -185,6 +186,18 @@ class SearchSync:
             report.upserted += len(docs)
             report.deleted += len(gone)
             report.by_type[DOC_TYPE[label]] = report.by_type.get(DOC_TYPE[label], 0) + len(docs)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def record_count(self, tenant: str) -> int:
+        """How many indexable records the tenant has (to decide whether a rebuild is cheap)."""
+        total = 0
+        for label in INDEXED_LABELS:
+            rows = self.store.read(tenant, COUNT.format(label=label), {"tenant": tenant})
+            total += int(rows[0]["n"]) if rows else 0
+        return total
 
     # --- safety net ------------------------------------------------------------------------------
     def catch_up(self, tenant: str) -> SyncReport:
