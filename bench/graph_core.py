@@ -218,7 +218,7 @@ def phase_store_whatif(args: argparse.Namespace, store: Any, repeats: int = 3) -
             conn.execute(create_q)
 
     def lookup_today(rows: list[dict[str, Any]]) -> None:
-        store.read(TENANT, base.GET_NODES.format(label="Contact"), {"uids": [r["uid"] for r in rows]})
+        store.read(TENANT, "UNWIND $uids AS u MATCH (n:Contact {uid: u}) RETURN n", {"uids": [r["uid"] for r in rows]})
 
     def lookup_df(rows: list[dict[str, Any]]) -> None:
         with writer_connection(store, TENANT) as conn:

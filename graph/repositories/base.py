@@ -25,7 +25,7 @@ from graph.errors import DuplicateId, InvalidInput, NotFound
 from graph.store import Dialect, GraphStore, Row, Tx
 
 GET_NODE: Final = "MATCH (n:{label} {{uid: $uid}}) RETURN n"
-GET_NODES: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n"
+GET_COLUMNS: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN {cols}"
 # One record: a direct primary-key match (UNWIND of a one-element list plans a join on Ladybug).
 EXISTS: Final = "MATCH (n:{label} {{uid: $uid}}) RETURN n.uid AS uid"
 DELETE_NODE: Final = "MATCH (n:{label} {{uid: $uid}}) DETACH DELETE n"
@@ -225,7 +225,7 @@ def upsert_nodes(
         latest[str(row["id"])] = to_stored(spec, row)
     if not latest:
         return UpsertResult()
-    existing = _existing(store, tenant, label, list(latest))
+    existing = _existing(store, tenant, label, list(latest), {k for f in latest.values() for k in f})
     if merge_custom:
         _merge_custom(latest, existing)
     now = now_utc()
@@ -265,11 +265,17 @@ def _merge_custom(latest: dict[str, dict[str, Any]], existing: Mapping[str, Mapp
         fields["custom"] = json.dumps(merged, sort_keys=True, default=str)
 
 
-def _existing(store: GraphStore, tenant: str, label: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+def _existing(
+    store: GraphStore, tenant: str, label: str, ids: list[str], props: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """The stored values of ``props`` for the ids that exist (only those columns: converting whole
+    nodes was half the cost of an upsert batch)."""
+    columns = ["uid", "id", *sorted(set(props) - {"uid", "id"})]
+    query = GET_COLUMNS.format(label=label, cols=", ".join(f"n.{c} AS {c}" for c in columns))
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks([schema.uid(tenant, i) for i in ids], 5000):
-        for r in store.read(tenant, GET_NODES.format(label=label), {"uids": chunk}):
-            found[str(r["n"]["id"])] = r["n"]
+        for r in store.read(tenant, query, {"uids": chunk}):
+            found[str(r["id"])] = r
     return found
 
 
