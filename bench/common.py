@@ -4,7 +4,7 @@ Also holds the BARE FastAPI app (the baseline for API throughput) and a tiny lau
 real app and the bare one run under exactly the same uvicorn settings:
 
     python -m bench.common serve --app real --data-dir DIR --port P
-    python -m bench.common serve --app real-no-overrides --data-dir DIR --port P
+    python -m bench.common serve --app bare-store --data-dir DIR --port P
     python -m bench.common serve --app bare --port P
 """
 
@@ -126,17 +126,43 @@ def bare_app() -> Any:
 BARE_PAYLOAD: dict[str, Any] = {}
 
 
-def real_app(data_dir: str, *, no_overrides: bool = False) -> Any:
+def bare_store_app(data_dir: str, tenant: str) -> Any:
+    """The same primary-key read as GET /contacts/{id}, in a bare FastAPI route: no auth, no
+    dependencies, no response model. The ratio to it is what relgraph's own layers cost."""
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI
+    from fastapi.encoders import jsonable_encoder
+
+    from graph.backends.embedded import LadybugStore
+
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> Any:
+        state["store"] = LadybugStore(Path(data_dir))
+        yield
+        state["store"].close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/contacts/{record_id}")
+    async def get_async(record_id: str) -> Any:
+        rows = state["store"].read(tenant, "MATCH (n:Contact {uid: $uid}) RETURN n", {"uid": f"{tenant}/{record_id}"})
+        return jsonable_encoder(rows[0]["n"]) if rows else None
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def real_app(data_dir: str) -> Any:
     from api.main import create_app
     from api.settings import Settings
 
-    app = create_app(Settings(data_dir=Path(data_dir)))
-    if no_overrides:
-        # What-if: FastAPI re-inspects every dependency's signature on every request while
-        # ``app.dependency_overrides`` is non-empty (create_app overrides get_settings). The
-        # GET /contacts/{id} path does not use settings, so clearing them is safe for this bench.
-        app.dependency_overrides.clear()
-    return app
+    return create_app(Settings(data_dir=Path(data_dir)))
 
 
 class Server:
@@ -190,13 +216,15 @@ def _serve(argv: list[str]) -> None:
     import uvicorn
 
     p = argparse.ArgumentParser()
-    p.add_argument("--app", choices=("real", "real-no-overrides", "bare"), required=True)
+    p.add_argument("--app", choices=("real", "bare", "bare-store"), required=True)
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--data-dir")
     p.add_argument("--payload")
     a = p.parse_args(argv)
-    if a.app.startswith("real"):
-        app = real_app(a.data_dir, no_overrides=a.app == "real-no-overrides")
+    if a.app == "real":
+        app = real_app(a.data_dir)
+    elif a.app == "bare-store":
+        app = bare_store_app(a.data_dir, "bench")
     else:
         if a.payload:
             BARE_PAYLOAD.update(json.loads(Path(a.payload).read_text()))

@@ -1,0 +1,946 @@
+"""Relationship-intelligence benchmark: the services behind the API, each next to networkx.
+
+    python -m bench.intelligence --scale 0.05 --out /tmp/rg-intel-small     # develop (~1 minute)
+    python -m bench.intelligence --out /tmp/rg-intel                         # 1M nodes / 5M rels
+    python -m bench.intelligence --out /tmp/rg-intel --skip-generate         # reuse CSVs + database
+
+On ``bench.generate``'s synthetic tenant, through ``graph.intelligence`` (the code the API runs):
+
+1. warm-intro paths: ``intro.intro_paths`` (warm ``PathGraphs`` cache; the one-off build is timed
+   too) for random target contacts, from all reps, vs networkx on the same KNOWS graph (Yen's
+   ``shortest_simple_paths`` over ``-log(strength)``, and ``all_simple_paths`` with a hop cutoff);
+2. the 5,000-person org chart: ``orgchart.org_chart`` end to end, ``build_org_chart`` alone, and
+   the tree assembly from the final lines vs an ``nx.DiGraph`` built from the same lines and walked;
+3. the 1,000-account roll-up: ``hierarchy.hierarchy`` end to end and ``subtree`` alone vs an
+   ``nx.DiGraph`` + ``dfs_postorder_nodes`` roll-up of the same parent map and metrics;
+4. tenant influence: ``influence.recompute_tenant`` (reads + PageRank + blend) vs ``nx.pagerank`` on
+   the same weighted edges (same recurrence and stopping rule); ``--synthetic`` adds PageRank on a
+   power-law graph of 1M nodes / 5M edges per unit of scale;
+5. ``knows.refresh_knows``: incremental (the pairs of ``--knows-sample`` interactions, as an import
+   does) or ``--knows-refresh full`` (every interaction; rewrites every KNOWS edge, so it runs last).
+
+Every networkx figure is measured in the same run on the same inputs; when networkx runs on a
+smaller sample (fewer intro targets, or a smaller graph for PageRank) the output says so.
+The generator's KNOWS ``evidence`` is a JSON list of channels, which ``intro`` cannot read (it
+expects ``{"by_kind": ...}`` as ``refresh_knows`` writes it): the bench rewrites that column in its
+own database before measuring (see ``fix_knows_evidence``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import heapq
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from bench.common import peak_rss_mb, rss_mb, summary_ms, timer
+from bench.generate import writer_connection
+from bench.graph_core import TENANT, load_avg, phase_load, say, section
+
+T = TypeVar("T")
+TARGETS = {"intro_p99_ms": 50.0, "orgchart_ms": 100.0, "rollup_ms": 100.0, "influence_s": 60.0, "influence_vs_nx": 10.0}
+results: dict[str, Any] = {}
+
+# The generator writes KNOWS.evidence as a list of channels; the services read {"by_kind": {...}}.
+FIX_EVIDENCE = """
+MATCH (a)-[k:KNOWS]->(b) WHERE k.evidence STARTS WITH '['
+SET k.evidence = CASE k.evidence
+  WHEN '["email"]' THEN '{"by_kind": {"email": ' + CAST(k.interactions AS STRING) + '}}'
+  WHEN '["call"]' THEN '{"by_kind": {"call": ' + CAST(k.interactions AS STRING) + '}}'
+  WHEN '["email","meeting"]' THEN '{"by_kind": {"email": ' + CAST(k.interactions - k.interactions / 3 AS STRING)
+    + ', "meeting": ' + CAST(k.interactions / 3 AS STRING) + '}}'
+  ELSE '{"by_kind": {}}' END
+RETURN count(*) AS n
+"""
+
+
+# --- small helpers -------------------------------------------------------------------------------
+def tgt(key: str, value: float) -> str:
+    higher = key == "influence_vs_nx"
+    ok = value >= TARGETS[key] if higher else value <= TARGETS[key]
+    return f"[target {'>=' if higher else '<='} {TARGETS[key]:g}: {'PASS' if ok else 'MISS'}]"
+
+
+def ms(samples: Sequence[float]) -> dict[str, float]:
+    """Percentiles of seconds, in ms."""
+    return summary_ms([s * 1000 for s in samples])
+
+
+def lat(s: dict[str, float]) -> str:
+    return f"p50 {s['p50']:9.3f} ms  p99 {s['p99']:9.3f} ms  (n={int(s['n'])})"
+
+
+def ratio(nx_s: float, ours_s: float) -> str:
+    return f"networkx/ours = {nx_s / ours_s:,.1f}x" if ours_s > 0 else "networkx/ours = n/a"
+
+
+def repeat(fn: Callable[[], T], runs: int) -> tuple[list[float], T]:
+    """``runs`` timed calls (at least one); the seconds of each and the last result."""
+    times: list[float] = []
+    out: T | None = None
+    for _ in range(max(1, runs)):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    assert out is not None
+    return times, out
+
+
+def once(label: str, fn: Callable[[], T], *, indent: str = "    ") -> T:
+    t0 = time.perf_counter()
+    out = fn()
+    dt = time.perf_counter() - t0
+    say(f"{indent}{label:<58} {dt * 1000:10.1f} ms")
+    results.setdefault("breakdown", {})[label] = dt
+    return out
+
+
+@contextmanager
+def reader_connection(store: Any) -> Iterator[Any]:
+    """A Ladybug reader connection of the tenant (bench-only access to the store's internals, for
+    what-if reads with ``get_as_df()``)."""
+    with store._use(TENANT) as tdb, tdb.reader() as conn:
+        yield conn
+
+
+def df_read(store: Any, query: str, params: dict[str, Any]) -> pd.DataFrame:
+    with reader_connection(store) as conn:
+        result = conn.execute(query, params)
+        try:
+            return result.get_as_df()
+        finally:
+            result.close()  # an open result keeps engine memory pinned
+
+
+def fix_knows_evidence(store: Any) -> None:
+    """Rewrite the generator's list-shaped KNOWS.evidence into the services' shape (bench data only)."""
+    with timer() as t, writer_connection(store, TENANT) as conn:
+        res = conn.execute(FIX_EVIDENCE)
+        n = res.get_next()[0] if res.has_next() else 0
+        res.close()
+    if n:
+        say(f"KNOWS.evidence rewritten to the services' shape on {n:,} edges in {t[0]:.1f} s (bench data fix)")
+
+
+# --- 1. intro paths ------------------------------------------------------------------------------
+SUPER = "__source__"
+
+
+def nx_knows_graph(edges: Sequence[Any], reps: Sequence[str]) -> Any:
+    """DiGraph over the KNOWS edges with cost -log(strength): contacts both ways, rep -> person only
+    (a rep is never in the middle of an intro, as in the service), and a super-source -> every rep."""
+    g = nx.DiGraph()
+    is_rep = {r: True for r in reps}
+
+    def add(u: str, v: str, cost: float) -> None:
+        if not g.has_edge(u, v) or g[u][v]["cost"] > cost:
+            g.add_edge(u, v, cost=cost)
+
+    for e in edges:
+        cost = -math.log(min(1.0, e.strength))
+        ra, rb = e.a in is_rep, e.b in is_rep
+        if ra and rb:
+            continue
+        if not ra:
+            add(e.b, e.a, cost)
+        if not rb:
+            add(e.a, e.b, cost)
+    g.add_edges_from(((SUPER, r) for r in reps), cost=0.0)
+    return g
+
+
+def nx_yen(g: Any, target: str, k: int, max_hops: int, max_paths: int, max_s: float) -> tuple[list[float], bool]:
+    """Yen's k shortest simple paths from the super-source, keeping those of <= max_hops real hops;
+    stops after ``max_paths`` generated paths or ``max_s`` seconds (capped=True: not exact)."""
+    costs: list[float] = []
+    started = time.perf_counter()
+    try:
+        for seen, path in enumerate(nx.shortest_simple_paths(g, SUPER, target, weight="cost"), 1):
+            if len(path) - 2 <= max_hops:
+                costs.append(nx.path_weight(g, path, "cost"))
+                if len(costs) == k:
+                    return costs, False
+            if seen >= max_paths or time.perf_counter() - started > max_s:
+                return costs, True
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        pass
+    return costs, False
+
+
+def nx_cutoff(g_rev: Any, target: str, k: int, max_hops: int) -> list[float]:
+    """Every simple path of <= max_hops hops from the target back to the super-source, k cheapest."""
+    if target not in g_rev:
+        return []
+    paths = nx.all_simple_paths(g_rev, target, SUPER, cutoff=max_hops + 1)
+    return heapq.nsmallest(k, (nx.path_weight(g_rev, p, "cost") for p in paths))
+
+
+def same_costs(a: Sequence[float], b: Sequence[float]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= 1e-9 * (1 + abs(x)) for x, y in zip(a, b, strict=True))
+
+
+def phase_intro(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
+    from graph.analytics.paths import PathGraph, best_paths
+    from graph.intelligence import intro
+    from graph.intelligence import people as P
+
+    k, hops, age = args.k, 4, args.max_age_days
+    section(f"1. warm-intro paths: intro.intro_paths, k={k}, max_hops={hops}, max_age_days={age}, from all reps")
+    graphs = intro.PathGraphs(ttl_s=1e9)
+    with timer() as t:
+        pg, reps = graphs.get(store, TENANT)
+    say(
+        f"PathGraph build (one-off, then cached): {t[0]:.2f} s  -> {pg.graph.n:,} people, "
+        f"{pg.graph.nnz // 2:,} KNOWS pairs, {len(reps):,} reps; max degree {int(pg.degree.max()):,}"
+    )
+    results["intro_build_s"] = t[0]
+    edges = once("  of which: read KNOWS (people.knows_edges)", lambda: P.knows_edges(store, TENANT))
+    once(
+        "  of which: PathGraph.from_edges",
+        lambda: PathGraph.from_edges((e.a, e.b, min(1.0, e.strength), e.last_at) for e in edges),
+    )
+    once("  of which: read rep ids", lambda: P.rep_keys(store, TENANT))
+
+    targets = [u.split("/", 1)[1] for u in m["contacts_sample"]][: args.targets]
+    warm = [u.split("/", 1)[1] for u in m["contacts_sample"]][-10:]
+    kw: dict[str, Any] = {"store": store, "tenant": TENANT, "graphs": graphs, "from_rep": None}
+    kw |= {"k": k, "max_hops": hops, "max_age_days": age}
+    for cid in warm:
+        intro.intro_paths(to_contact=cid, **kw)
+    svc: list[float] = []
+    found: list[bool] = []
+    for cid in targets:
+        t0 = time.perf_counter()
+        out = intro.intro_paths(to_contact=cid, **kw)
+        svc.append(time.perf_counter() - t0)
+        found.append(bool(out["paths"]))
+    now = datetime.now(UTC)
+    max_age = timedelta(days=age) if age else None
+    pure: list[float] = []
+    ours_costs: list[list[float]] = []
+    for cid in targets:
+        t0 = time.perf_counter()
+        res = best_paths(pg, reps, P.key("Contact", cid), k=k, max_hops=hops, now=now, max_age=max_age)
+        pure.append(time.perf_counter() - t0)
+        ours_costs.append([p.cost for p in res.paths])
+    with_paths = [s for s, f in zip(svc, found, strict=True) if f]
+    without = [s for s, f in zip(svc, found, strict=True) if not f]
+    s_all, s_pure = ms(svc), ms(pure)
+    say(f"service intro_paths, {len(targets)} random contacts:   {lat(s_all)}  " + tgt("intro_p99_ms", s_all["p99"]))
+    if with_paths:
+        say(f"  targets with a path ({len(with_paths)}):           {lat(ms(with_paths))}")
+    if without:
+        say(f"  targets with no path ({len(without)}):          {lat(ms(without))}")
+    say(f"  pure best_paths (no store reads):          {lat(s_pure)}")
+    results["intro"] = {"service": s_all, "pure": s_pure, "with_paths": len(with_paths)}
+
+    # networkx, same KNOWS edges, on the first --nx-targets of the same targets
+    n_nx = min(args.nx_targets, len(targets))
+    with timer() as t:
+        g = nx_knows_graph(edges, reps)
+        g_rev = g.reverse(copy=False)
+    say(
+        f"networkx DiGraph build (one-off): {t[0]:.2f} s ({g.number_of_nodes():,} nodes, "
+        f"{g.number_of_edges():,} arcs); networkx runs on the first {n_nx} of the {len(targets)} targets"
+    )
+    sub_svc, sub_pure = ms(svc[:n_nx]), ms(pure[:n_nx])
+    cut_t: list[float] = []
+    agree = 0
+    for i, cid in enumerate(targets[:n_nx]):
+        t0 = time.perf_counter()
+        costs = nx_cutoff(g_rev, P.key("Contact", cid), k, hops)
+        cut_t.append(time.perf_counter() - t0)
+        agree += same_costs(costs, ours_costs[i])
+    yen_t: list[float] = []
+    capped = 0
+    yen_agree = 0
+    for i, cid in enumerate(targets[:n_nx]):
+        t0 = time.perf_counter()
+        costs, cap = nx_yen(g, P.key("Contact", cid), k, hops, args.nx_yen_max_paths, args.nx_yen_max_s)
+        yen_t.append(time.perf_counter() - t0)
+        capped += cap
+        yen_agree += (not cap) and same_costs(costs, ours_costs[i])
+    s_cut, s_yen = ms(cut_t), ms(yen_t)
+    say(f"  on these {n_nx} targets:")
+    say(f"    service intro_paths                        {lat(sub_svc)}")
+    say(f"    pure best_paths                            {lat(sub_pure)}")
+    say(f"    nx all_simple_paths(cutoff={hops}), k cheapest   {lat(s_cut)}")
+    say(
+        f"      p50 {ratio(s_cut['p50'], sub_svc['p50'])} (service), {ratio(s_cut['p50'], sub_pure['p50'])} (pure); "
+        f"p99 {ratio(s_cut['p99'], sub_svc['p99'])} (service), {ratio(s_cut['p99'], sub_pure['p99'])} (pure); "
+        f"same k best costs as ours: {agree}/{n_nx}"
+    )
+    say(f"    nx shortest_simple_paths (Yen), <= {hops} hops  {lat(s_yen)}")
+    say(
+        f"      p50 {ratio(s_yen['p50'], sub_svc['p50'])} (service), {ratio(s_yen['p50'], sub_pure['p50'])} (pure); "
+        f"p99 {ratio(s_yen['p99'], sub_svc['p99'])} (service), {ratio(s_yen['p99'], sub_pure['p99'])} (pure)"
+    )
+    say(
+        f"      capped (> {args.nx_yen_max_paths} paths or > {args.nx_yen_max_s:g} s: a lower bound) {capped}/{n_nx}; "
+        f"same k best costs as ours where not capped: {yen_agree}/{n_nx - capped}"
+    )
+    results["intro_nx"] = {"n": n_nx, "cutoff": s_cut, "yen": s_yen, "yen_capped": capped, "agree": agree}
+    del g, g_rev
+    gc.collect()
+
+
+# --- 2. org chart --------------------------------------------------------------------------------
+def nx_org_tree(nodes: dict[str, Any], lines: Sequence[tuple[str, str, str, float, tuple[str, ...]]]) -> list[Any]:
+    """networkx equivalent of the tree assembly: DiGraph manager -> report from the final lines,
+    checked to be a branching (one manager each, no cycle), children ordered like the service's,
+    walked into nested dicts."""
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from((mgr, rep, {"source": s, "confidence": c, "evidence": ev}) for rep, mgr, s, c, ev in lines)
+    if not nx.is_branching(g):
+        raise ValueError("not a forest")
+
+    def order(key: str) -> tuple[int, str]:
+        n = nodes[key]
+        return (-n.level, (n.name or n.key).lower())
+
+    def node(key: str, line: dict[str, Any] | None) -> dict[str, Any]:
+        n = nodes[key]
+        return {
+            "id": key,
+            "name": n.name,
+            "title": n.title,
+            "department": n.department,
+            "seniority": n.level,
+            "manager_line": line
+            and {"source": line["source"], "confidence": round(line["confidence"], 3), "evidence": line["evidence"]},
+            "reports": [],
+        }
+
+    roots = sorted((key for key, d in g.in_degree() if d == 0), key=order)
+    out = []
+    for root in roots:
+        top = node(root, None)
+        stack = [(root, top)]
+        while stack:
+            key, data = stack.pop()
+            for child in sorted(g.successors(key), key=order):
+                c = node(child, g[key][child])
+                data["reports"].append(c)
+                stack.append((child, c))
+        out.append(top)
+    return out
+
+
+def phase_org(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
+    from graph import schema
+    from graph.analytics.orgchart import OrgPerson, build_org_chart
+    from graph.analytics.strength import StrengthAccumulator
+    from graph.intelligence import orgchart
+    from graph.intelligence import people as P
+    from graph.repositories import base
+
+    account = m["big_org_account"].split("/", 1)[1]
+    section(f"2. org chart of {account} ({m['big_org_size']:,} people): orgchart.org_chart")
+    now = datetime.now(UTC)
+    times, out = repeat(lambda: orgchart.org_chart(store=store, tenant=TENANT, account_id=account, now=now), args.runs)
+    s = ms(times)
+    say(f"org_chart end to end (store reads + inference + influence + JSON): {lat(s)}  " + tgt("orgchart_ms", s["p50"]))
+    say(
+        f"  -> {out['people']:,} people, {out['explicit_lines']:,} explicit + {out['inferred_lines']:,} inferred "
+        f"lines, {len(out['dropped_lines'])} dropped, {len(out['roots'])} root(s)"
+    )
+    results["org"] = {"end_to_end": s}
+
+    say("  where the time goes (the service's steps, replayed one by one):")
+    uid = schema.uid(TENANT, account)
+    once("get account node", lambda: base.get_node(store=store, tenant=TENANT, label="Account", record_id=account))
+    rows = once("read staff (ACCOUNT_CONTACTS)", lambda: store.read(TENANT, P.ACCOUNT_CONTACTS, {"account": uid}))
+    staff = {r["id"]: r for r in rows if r["until"] is None or r["until"] >= now.date()}
+    uids = [schema.uid(TENANT, i) for i in staff]
+    explicit = once(
+        "read explicit REPORTS_TO (EXPLICIT_REPORTS)",
+        lambda: [(r["report"], r["manager"]) for r in store.read(TENANT, P.EXPLICIT_REPORTS, {"uids": uids})],
+    )
+    keys = [P.key("Contact", i) for i in staff]
+    events = once(
+        "read the people's interactions (events_of_people)", lambda: list(P.events_of_people(store, TENANT, keys))
+    )
+    acc = StrengthAccumulator()
+    once(f"StrengthAccumulator.add x {len(events):,} events", lambda: [acc.add(e) for e in events])
+    people = [OrgPerson(key=i, title=r["title"], name=r["name"], department=r["department"]) for i, r in staff.items()]
+    counts = orgchart._contact_counts(acc.email_counts)
+    chart = once(
+        "build_org_chart (explicit + inferred)",
+        lambda: build_org_chart(people, explicit=explicit, email_counts=counts, include_inferred=True),
+    )
+    pairs = once("acc.pairs(now)", lambda: acc.pairs(now))
+    ranked = once(
+        f"influence inside the account ({len(pairs):,} pairs)", lambda: orgchart._influence(staff, chart, pairs)
+    )
+    names = once("read rep names", lambda: orgchart._rep_names(store, TENANT, pairs))
+    facts = once("rep facts", lambda: orgchart._rep_facts(pairs, names, now))
+    once("nested JSON (_tree)", lambda: [orgchart._tree(r, ranked, facts) for r in chart.roots])
+
+    # the pure part, and the tree assembly alone vs networkx
+    times, chart = repeat(
+        lambda: build_org_chart(people, explicit=explicit, email_counts=counts, include_inferred=True), args.runs
+    )
+    s_build = ms(times)
+    say(
+        f"build_org_chart alone (prepared inputs, explicit + inference): {lat(s_build)}  "
+        + tgt("orgchart_ms", s_build["p50"])
+    )
+    lines = [(e.report, e.manager, e.source, e.confidence, e.evidence) for e in chart.edges]
+    final = [(e.report, e.manager) for e in chart.edges]
+    prepared = [
+        OrgPerson(key=n.key, title=n.title, name=n.name, level=n.level, department=n.department, top_executive=False)
+        for n in chart.nodes.values()
+    ]
+
+    def ours_tree() -> list[Any]:
+        c = build_org_chart(prepared, explicit=final, include_inferred=False)
+        return [orgchart._tree(r, {}, {}) for r in c.roots]
+
+    runs = max(args.runs, 10)
+    t_ours, tree = repeat(ours_tree, runs)
+    t_nx, nx_tree = repeat(lambda: nx_org_tree(chart.nodes, lines), runs)
+    s_ours, s_nx = ms(t_ours), ms(t_nx)
+    same = [r["id"] for r in tree] == [r["id"] for r in nx_tree]
+    say(f"tree from the final {len(lines):,} lines (checks + order + walk to JSON), no inference, same inputs:")
+    say(f"  ours  build_org_chart(explicit=lines, include_inferred=False) + _tree: {lat(s_ours)}")
+    say(f"  networkx DiGraph + is_branching + sorted successors walk:        {lat(s_nx)}")
+    say(f"    {ratio(s_nx['p50'], s_ours['p50'])} (p50)")
+    say(f"  same roots: {same}. networkx covers only this assembly: it has no title/email inference, no influence")
+    results["org"] |= {"build": s_build, "tree_ours": s_ours, "tree_nx": s_nx}
+    whatif_org(store, uid, len(events))
+
+
+KNOWS_OF_ACCOUNT = """
+MATCH (c:Contact)-[w:WORKS_AT]->(:Account {uid: $account}) WHERE w.until IS NULL
+MATCH (c)-[k:KNOWS]-(p)
+RETURN c.id AS id, label(p) AS label, p.id AS other, k.strength AS strength, k.last_at AS last_at
+"""
+
+
+def whatif_org(store: Any, account_uid: str, n_events: int) -> None:
+    """What an org chart built on the stored KNOWS edges (kept current by refresh_knows on every
+    import) would read for influence and rep facts, instead of every interaction of the account.
+
+    Email counts (the inference's other input) aggregated by one engine query were tried too: ~250 ms
+    at 0.1 scale, but at 1M nodes "buffer pool is full" even with 1 GB (and the pool stays stuck
+    afterwards), so they are left out: they would have to be stored, like KNOWS."""
+    p = {"account": account_uid}
+    try:
+        t_rows, rows = repeat(lambda: store.read(TENANT, KNOWS_OF_ACCOUNT, p), 3)
+        t_df, _ = repeat(lambda: df_read(store, KNOWS_OF_ACCOUNT, p), 3)
+    except Exception as exc:  # a what-if must not stop the bench
+        say(f"  what-if: stored KNOWS of the account's people failed: {str(exc)[:100]}")
+        return
+    say(
+        f"  what-if (not the service's code): the stored KNOWS of the account's people, {len(rows):,} rows: "
+        f"store.read {np.median(t_rows) * 1000:.1f} ms, get_as_df {np.median(t_df) * 1000:.1f} ms "
+        f"(instead of {n_events:,} events read + accumulated + acc.pairs)"
+    )
+
+
+# --- 3. hierarchy roll-up -------------------------------------------------------------------------
+ROLL = ("open_pipeline", "won_revenue", "contacts", "senior_contacts", "senior_covered")
+
+
+def nx_rollup(parent_of: dict[str, str], root: str, metrics: dict[str, Any], g: Any = None) -> dict[str, Any]:
+    """Subtree totals under ``root``: DiGraph parent -> child, post-order sum (and latest interaction)."""
+    if g is None:
+        g = nx.DiGraph()
+        g.add_edges_from((p, c) for c, p in parent_of.items() if p is not None)
+    totals: dict[str, Any] = {}
+    for node in nx.dfs_postorder_nodes(g, root):
+        mm = metrics.get(node)
+        row = [1, *(getattr(mm, f) if mm else 0 for f in ROLL), mm.last_interaction if mm else None]
+        for child in g.successors(node):
+            c = totals[child]
+            for i in range(len(ROLL) + 1):
+                row[i] += c[i]
+            if c[-1] is not None and (row[-1] is None or c[-1] > row[-1]):
+                row[-1] = c[-1]
+        totals[node] = row
+    return totals
+
+
+def phase_rollup(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
+    from graph.analytics.hierarchy import ancestors, subtree
+    from graph.intelligence import hierarchy as H
+
+    root = m["big_tree_root"].split("/", 1)[1]
+    section(f"3. roll-up of the {m['big_tree_size']:,}-account tree under {root}: hierarchy.hierarchy")
+    runs = max(args.runs, 10)
+    times, out = repeat(lambda: H.hierarchy(store=store, tenant=TENANT, account_id=root), runs)
+    s = ms(times)
+    say(f"hierarchy end to end (store reads + roll-up + JSON): {lat(s)}  " + tgt("rollup_ms", s["p50"]))
+    tot = out["total"]
+    say(
+        f"  -> {tot['accounts']:,} accounts, {tot['contacts']:,} contacts, open pipeline {tot['open_pipeline']:,.0f}, "
+        f"coverage {tot['coverage']}"
+    )
+    say("  where the time goes (the service's steps, replayed one by one):")
+    forest = once("read the whole SUBSIDIARY_OF forest", lambda: store.read(TENANT, H.FOREST, {"tenant": TENANT}))
+    parent_of = {r["child"]: r["parent"] for r in forest}
+    chain = ancestors(parent_of, root)
+    members = once("subtree ids", lambda: H._subtree_ids(parent_of, root))
+    uids = [f"{TENANT}/{a}" for a in members]
+    once("  read deals (DEALS)", lambda: store.read(TENANT, H.DEALS, {"uids": uids}))
+    staff = once("  read staff (STAFF)", lambda: store.read(TENANT, H.STAFF, {"uids": uids}))
+    contacts = sorted({r["contact"] for r in staff})
+    once(
+        f"  read strong rep links of {len(contacts):,} contacts (STRONG_REP)",
+        lambda: store.read(TENANT, H.STRONG_REP, {"uids": contacts, "threshold": H.STRONG}),
+    )
+    once(
+        "  read last interaction per contact (LAST_TOUCH)", lambda: store.read(TENANT, H.LAST_TOUCH, {"uids": contacts})
+    )
+    metrics = once("_metrics (the four reads above + parse titles)", lambda: H._metrics(store, TENANT, members))
+    tree = once("subtree (roll-up)", lambda: subtree(parent_of, root, metrics))
+    names = once("read names", lambda: H._names(store, TENANT, [*members, *chain]))
+    once("nested JSON", lambda: H._json(tree, names))
+
+    t_ours, tree = repeat(lambda: subtree(parent_of, root, metrics), max(runs, 50))
+    t_nx, totals = repeat(lambda: nx_rollup(parent_of, root, metrics), max(runs, 50))
+    g = nx.DiGraph()
+    g.add_edges_from((p, c) for c, p in parent_of.items() if p is not None)
+    t_walk, _ = repeat(lambda: nx_rollup(parent_of, root, metrics, g), max(runs, 50))
+    s_ours, s_nx, s_walk = ms(t_ours), ms(t_nx), ms(t_walk)
+    want = totals[root]
+    got = tree.total
+    same = (
+        want[0] == got.accounts
+        and want[3] == got.contacts
+        and abs(want[1] - got.open_pipeline) < 1e-6 * (1 + got.open_pipeline)
+    )
+    say(f"roll-up alone, same parent map ({len(parent_of):,} links) and metrics of {len(members):,} accounts:")
+    say(f"  ours  analytics.hierarchy.subtree:                 {lat(s_ours)}  " + tgt("rollup_ms", s_ours["p50"]))
+    say(f"  networkx DiGraph build + dfs_postorder_nodes sums: {lat(s_nx)}  {ratio(s_nx['p50'], s_ours['p50'])}")
+    say(f"  networkx walk only (DiGraph prebuilt):             {lat(s_walk)}  {ratio(s_walk['p50'], s_ours['p50'])}")
+    say(f"  same totals at the root: {same} (ours also builds a RollupNode per account; the nx one keeps lists)")
+    results["rollup"] = {"end_to_end": s, "ours": s_ours, "nx": s_nx, "nx_walk": s_walk}
+
+
+# --- 4. influence ---------------------------------------------------------------------------------
+def csr_arrays(graph: Any) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    rows = np.repeat(np.arange(graph.n, dtype=np.int64), np.diff(graph.indptr))
+    return rows, np.asarray(graph.indices, dtype=np.int64), np.asarray(graph.weights, dtype=np.float64)
+
+
+def nx_pagerank(n: int, src: Any, dst: Any, w: Any, tol: float, max_iter: int) -> tuple[float, float, dict[int, float]]:
+    """(build s, pagerank s, scores): networkx with the same recurrence; its stopping rule is
+    ``L1 < n * tol``, so ``tol / n`` matches ours (absolute L1 < tol). Sets ``results["nx_graph_mb"]``."""
+    gc.collect()
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    g.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), w.tolist(), strict=True))
+    t1 = time.perf_counter()
+    results["nx_graph_mb"] = rss_mb() - rss0
+    scores = nx.pagerank(g, alpha=0.85, weight="weight", tol=tol / n, max_iter=max_iter)
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, scores
+
+
+def influence_breakdown(store: Any) -> tuple[float, float, Any]:
+    """Replay ``recompute_tenant``'s steps one by one; returns (compute s, pagerank s, PageRank result)."""
+    from graph.analytics.influence import InfluenceConfig, influence, pagerank
+    from graph.analytics.titles import parse_title
+    from graph.intelligence import influence as I
+    from graph.intelligence import people as P
+
+    def read_people() -> list[Any]:
+        out = {}
+        for label in P.PEOPLE_LABELS:
+            for r in store.read(TENANT, I.PEOPLE_TITLES.format(label=label), {"tenant": TENANT}):
+                k = P.key(label, r["id"])
+                out[k] = I.Person(k, r["name"], r["title"])
+        return list(out.values())
+
+    def read_reports() -> list[tuple[str, str, float]]:
+        out = []
+        for label in P.PEOPLE_LABELS:
+            for r in store.read(TENANT, I.ALL_REPORTS.format(label=label), {"tenant": TENANT}):
+                out.append((P.key(label, r["report"]), P.key(label, r["manager"]), 1.0))
+        return out
+
+    people = once("read people + titles (PEOPLE_TITLES)", read_people)
+    reports = once("read REPORTS_TO (ALL_REPORTS)", read_reports)
+    edges = once(
+        "read KNOWS (knows_edges) + tuples", lambda: [(e.a, e.b, e.strength) for e in P.knows_edges(store, TENANT)]
+    )
+    t0 = time.perf_counter()
+    res = once("compute (index, CSR, lines, title levels, PageRank, blend)", lambda: I.compute(people, edges, reports))
+    compute_s = time.perf_counter() - t0
+    levels = once(
+        "  of which: title levels (parse_title per person, lru-cached)",
+        lambda: np.array([parse_title(p.title).level if p.title else 0 for p in people], dtype=np.float64),
+    )
+    cfg = InfluenceConfig()
+    once("  of which: influence() = transition + PageRank + blend", lambda: influence(res.graph, seniority=levels))
+    t0 = time.perf_counter()
+    pr = pagerank(res.graph, damping=cfg.damping, tol=cfg.tol, max_iter=cfg.max_iter)
+    pr_s = time.perf_counter() - t0
+    say(f"    {'  of which: pagerank alone':<58} {pr_s * 1000:10.1f} ms  ({pr.iterations} iterations)")
+    return compute_s, pr_s, pr
+
+
+def whatif_influence(store: Any, service: Any) -> None:
+    """The same scores from columnar reads (``get_as_df``) and numpy instead of a dict per row and a
+    Python tuple per edge: what ``recompute_tenant`` could cost (not the service's code)."""
+    from graph import schema
+    from graph.analytics.csr import IdIndex, csr_from_arrays
+    from graph.analytics.influence import InfluenceConfig, influence
+    from graph.analytics.titles import parse_title
+    from graph.intelligence import influence as I
+    from graph.intelligence import people as P
+
+    cfg = InfluenceConfig()
+    t0 = time.perf_counter()
+    frames = {lb: df_read(store, I.PEOPLE_TITLES.format(label=lb), {"tenant": TENANT}) for lb in P.PEOPLE_LABELS}
+    offset, index, start = {}, {}, 0
+    for label, df in frames.items():
+        offset[label], index[label] = start, pd.Index(df["id"])
+        start += len(df)
+    n = start
+
+    def positions(label: str, ids: pd.Series) -> npt.NDArray[np.int64]:
+        return np.asarray(index[label].get_indexer(ids), dtype=np.int64)
+
+    src, dst, wts = [], [], []
+    for a, b in schema.PEOPLE:
+        k = df_read(store, P.KNOWS_PAIR.format(a=a, b=b), {"tenant": TENANT})
+        s, d, w = positions(a, k["a"]), positions(b, k["b"]), k["strength"].fillna(0).to_numpy(np.float64)
+        ok = (s >= 0) & (d >= 0) & (w > 0)
+        s, d, w = s[ok] + offset[a], d[ok] + offset[b], w[ok]
+        src += [s, d]
+        dst += [d, s]
+        wts += [w, w]
+    for label in P.PEOPLE_LABELS:
+        r = df_read(store, I.ALL_REPORTS.format(label=label), {"tenant": TENANT})
+        s, d = positions(label, r["report"]), positions(label, r["manager"])
+        ok = (s >= 0) & (d >= 0)
+        src.append(s[ok] + offset[label])
+        dst.append(d[ok] + offset[label])
+        wts.append(np.full(int(ok.sum()), cfg.reporting_weight))
+    t_read = time.perf_counter() - t0
+    titles = pd.concat([df["title"] for df in frames.values()], ignore_index=True)
+    codes, uniques = pd.factorize(titles)
+    level_of = np.array([parse_title(t).level if t else 0 for t in uniques] + [0], dtype=np.float64)
+    levels = level_of[codes]  # code -1 (no title) picks the trailing 0
+    keys = np.concatenate([(label + ":" + df["id"]).to_numpy(object) for label, df in frames.items()])
+    ids: IdIndex[Any] = IdIndex(tuple(keys), {k: i for i, k in enumerate(keys)})
+    graph = csr_from_arrays(n, np.concatenate(src), np.concatenate(dst), np.concatenate(wts), ids=ids)
+    res = influence(graph, seniority=levels, config=cfg)
+    total = time.perf_counter() - t0
+    mine = res.score[[ids.positions[str(k)] for k in service.graph.ids.keys]]
+    diff = float(np.max(np.abs(mine - service.score))) if len(mine) else 0.0
+    say(
+        f"  what-if (not the service's code): same graph from columnar reads (get_as_df) + numpy: {total:.2f} s "
+        f"(reads {t_read:.2f} s, keys + levels + CSR + PageRank {total - t_read:.2f} s); "
+        f"max |score - service's| = {diff:.1e}"
+    )
+    results["influence_whatif_s"] = total
+
+
+def phase_influence(args: argparse.Namespace, store: Any) -> None:
+    from graph.analytics.csr import subgraph
+    from graph.analytics.influence import InfluenceConfig, pagerank
+    from graph.intelligence import influence as I
+
+    section("4. tenant influence: influence.recompute_tenant (read people, REPORTS_TO, KNOWS; PageRank + blend)")
+    times, (result, _, _) = repeat(lambda: I.recompute_tenant(store, TENANT), args.influence_runs)
+    s_e2e = float(np.median(times))
+    g = result.graph
+    say(
+        f"recompute_tenant end to end: median {s_e2e:.2f} s of {len(times)} run(s) {[round(x, 2) for x in times]}  "
+        + tgt("influence_s", s_e2e)
+    )
+    say(
+        f"  -> {g.n:,} people (Contacts + Reps; the tenant's other nodes are not in this graph), "
+        f"{g.nnz:,} weighted arcs, {result.iterations} iterations, converged {result.converged}"
+    )
+    say("  where the time goes (the service's steps, replayed one by one):")
+    compute_s, pr_s, _ = influence_breakdown(store)
+    whatif_influence(store, result)
+    service_pr = result.pagerank
+    del result
+    gc.collect()
+
+    # networkx on the same arcs (the CSR already sums repeated arcs, as ours does)
+    cfg = InfluenceConfig()
+    src, dst, w = csr_arrays(g)
+    n = g.n
+    sample = g.nnz > args.nx_max_arcs
+    if sample:
+        sub = subgraph(g, np.arange(max(1, int(n * args.nx_max_arcs / g.nnz)), dtype=np.int64))
+        src, dst, w = csr_arrays(sub)
+        n = sub.n
+        t0 = time.perf_counter()
+        pagerank(sub, damping=cfg.damping, tol=cfg.tol, max_iter=cfg.max_iter)
+        ours_sub = time.perf_counter() - t0
+        say(f"  networkx: {g.nnz:,} arcs > --nx-max-arcs {args.nx_max_arcs:,}: measured on the first {n:,} people")
+    build_s, nx_s, scores = nx_pagerank(n, src, dst, w, cfg.tol, cfg.max_iter)
+    factor = g.nnz / max(len(src), 1) if sample else 1.0
+    nx_total, nx_pr = (build_s + nx_s) * factor, nx_s * factor
+    if sample:
+        say(
+            f"  networkx on the sample: build {build_s:.2f} s + pagerank {nx_s:.2f} s (ours {ours_sub:.2f} s), "
+            f"EXTRAPOLATED linearly x{factor:.1f} (arcs) to {nx_total:.1f} s"
+        )
+    else:
+        diff = float(np.max(np.abs(service_pr - np.fromiter((scores[i] for i in range(n)), float, n))))
+        say(
+            f"  networkx: DiGraph build {build_s:.2f} s (RSS +{results['nx_graph_mb']:,.0f} MB) + nx.pagerank "
+            f"{nx_s:.2f} s (tol/n)"
+        )
+        say(f"  max |ours - networkx| PageRank = {diff:.2e}")
+    del scores
+    gc.collect()
+    say(
+        f"  recompute_tenant end to end (incl. store reads) {s_e2e:8.2f} s vs networkx build + pagerank (no reads) "
+        f"{nx_total:.2f} s: {ratio(nx_total, s_e2e)}  " + tgt("influence_vs_nx", nx_total / s_e2e)
+    )
+    say(
+        f"  compute() from the edge lists                   {compute_s:8.2f} s vs the same: "
+        f"{ratio(nx_total, compute_s)}"
+    )
+    say(
+        f"  pagerank alone (CSR ready)                      {pr_s:8.2f} s vs nx.pagerank alone {nx_pr:.2f} s: "
+        f"{ratio(nx_pr, pr_s)}"
+    )
+    results["influence"] = {
+        "end_to_end_s": s_e2e,
+        "runs": times,
+        "compute_s": compute_s,
+        "pagerank_s": pr_s,
+        "nx_s": nx_total,
+        "nx_pagerank_s": nx_pr,
+        "nx_sampled": sample,
+    }
+
+
+# --- 4b. synthetic PageRank at 1M nodes / 5M edges (from the earlier analytics bench) -------------
+def power_law_edges(n: int, m: int, seed: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Chung-Lu style: endpoints drawn with heavy-tailed weights; self loops dropped, repeats kept."""
+    rng = np.random.default_rng(seed)
+    weight = rng.pareto(2.1, n) + 1.0
+    p = weight / weight.sum()
+    src, dst = rng.choice(n, size=m, p=p), rng.choice(n, size=m, p=p)
+    keep = src != dst
+    return src[keep].astype(np.int64), dst[keep].astype(np.int64)
+
+
+def unique_arcs(n: int, src: Any, dst: Any) -> tuple[Any, Any]:
+    _, first = np.unique(src * np.int64(n) + dst, return_index=True)
+    return src[first], dst[first]
+
+
+def phase_synthetic(args: argparse.Namespace) -> None:
+    from graph.analytics.csr import csr_from_arrays
+    from graph.analytics.influence import influence, pagerank
+
+    n, m = max(1000, round(1_000_000 * args.scale)), max(5000, round(5_000_000 * args.scale))
+    section(f"4b. PageRank on a synthetic power-law graph: {n:,} nodes / {m:,} arcs (pure, no store)")
+    src, dst = unique_arcs(n, *power_law_edges(n, m, seed=1))
+    w = np.random.default_rng(2).uniform(0.01, 1.0, len(src))
+    with timer() as t_csr:
+        graph = csr_from_arrays(n, src, dst, w)
+    levels = np.random.default_rng(3).integers(0, 6, n)
+    with timer() as t_inf:
+        res = influence(graph, seniority=levels)
+    with timer() as t_pr:
+        pagerank(graph, tol=1e-10, max_iter=200)
+    ours = t_csr[0] + t_inf[0]
+    say(
+        f"ours: CSR build {t_csr[0]:.2f} s + influence (transition, PageRank, blend) {t_inf[0]:.2f} s = {ours:.2f} s "
+        f"({res.iterations} iterations); pagerank alone {t_pr[0]:.2f} s"
+    )
+    n_s = min(n, args.nx_sample_nodes)
+    if n_s < n:
+        m_s = round(m * n_s / n)
+        s_src, s_dst = unique_arcs(n_s, *power_law_edges(n_s, m_s, seed=4))
+        s_w = np.random.default_rng(5).uniform(0.01, 1.0, len(s_src))
+        small = csr_from_arrays(n_s, s_src, s_dst, s_w)
+        t_small, _ = repeat(lambda: pagerank(small, tol=1e-10, max_iter=200), 1)
+        build_s, nx_s, _ = nx_pagerank(n_s, s_src, s_dst, s_w, 1e-10, 200)
+        factor = len(src) / len(s_src)
+        nx_total = (build_s + nx_s) * factor
+        say(
+            f"networkx on a {n_s:,}-node / {len(s_src):,}-arc graph of the same kind: build {build_s:.2f} s + "
+            f"pagerank {nx_s:.2f} s (ours pagerank {t_small[0]:.2f} s there: {ratio(nx_s, t_small[0])});"
+        )
+        say(f"  EXTRAPOLATED linearly x{factor:.1f} (arcs) to {n:,} nodes: networkx ~{nx_total:.1f} s")
+    else:
+        build_s, nx_s, _ = nx_pagerank(n, src, dst, w, 1e-10, 200)
+        nx_total = build_s + nx_s
+        say(f"networkx, same graph: build {build_s:.2f} s + pagerank {nx_s:.2f} s = {nx_total:.2f} s")
+    say(
+        f"  => ours {ours:.2f} s {tgt('influence_s', ours)}; networkx (build + pagerank) / ours (CSR + influence) = "
+        f"{nx_total / ours:.1f}x " + tgt("influence_vs_nx", nx_total / ours)
+    )
+    del graph, res
+    gc.collect()
+    synthetic_paths(args, n, m)
+    results["synthetic"] = {
+        "n": n,
+        "arcs": len(src),
+        "ours_s": ours,
+        "pagerank_s": t_pr[0],
+        "nx_s": nx_total,
+        "nx_extrapolated": n_s < n,
+    }
+
+
+def synthetic_paths(args: argparse.Namespace, n: int, m: int) -> None:
+    """best_paths where it is hard: a power-law graph plus reps who each know thousands of people
+    (the tenant's KNOWS graph is sparse: mean degree ~2). No networkx baseline here: Yen's and
+    all_simple_paths cannot be bounded in time on hubs of this size (section 1 compares them)."""
+    from graph.analytics.paths import PathGraph, best_entry_points, best_paths
+
+    reps, rep_degree = 100, min(2000, max(10, n // 500))
+    src, dst = power_law_edges(n, m, seed=7)
+    rng = np.random.default_rng(8)
+    rs = np.repeat(np.arange(reps), rep_degree)
+    src, dst = np.concatenate([src, rs]), np.concatenate([dst, rng.integers(reps, n, size=len(rs))])
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    strength = rng.uniform(0.05, 1.0, len(src))
+    last = rng.uniform(1.6e9, 1.77e9, len(src))
+    with timer() as t:
+        pg = PathGraph.from_arrays(n, src, dst, strength, last)
+    say(
+        f"paths on the same kind of graph + {reps} reps x {rep_degree:,} people, strength U(0.05, 1): PathGraph "
+        f"{t[0]:.2f} s, max degree {int(pg.degree.max()):,}, mean {pg.degree.mean():.1f} (pure best_paths, k={args.k})"
+    )
+    rep_ids = list(range(reps))
+    targets = rng.integers(reps, n, size=args.targets)
+    for label, sources in (
+        ("all reps -> target", lambda _t: rep_ids),
+        ("one rep -> target", lambda t: [int(t) % reps]),
+    ):
+        times, inexact, found = [], 0, 0
+        for tg in targets:
+            t0 = time.perf_counter()
+            res = best_paths(pg, sources(tg), int(tg), k=args.k)
+            times.append(time.perf_counter() - t0)
+            inexact += not res.exact
+            found += bool(res.paths)
+        say(f"  {label:<32} {lat(ms(times))}  with paths {found}/{len(targets)}, inexact {inexact}")
+    times = []
+    for _ in range(min(args.targets, 50)):
+        account = rng.integers(reps, n, size=200).tolist()
+        t0 = time.perf_counter()
+        best_entry_points(pg, rep_ids, account, k=10)
+        times.append(time.perf_counter() - t0)
+    say(f"  {'entry points, 200-person account':<32} {lat(ms(times))}")
+
+
+# --- 5. KNOWS refresh -----------------------------------------------------------------------------
+def phase_knows(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
+    from graph.intelligence.knows import refresh_knows
+
+    if args.knows_refresh == "none":
+        return
+    n_int = m["nodes"]["Interaction"]
+    if args.knows_refresh == "incremental":
+        rng = np.random.default_rng(17)
+        ids = [f"I{i:07d}" for i in sorted(rng.choice(n_int, size=min(args.knows_sample, n_int), replace=False))]
+        section(f"5. KNOWS refresh for {len(ids):,} interactions (refresh_knows(interaction_ids=...), as an import)")
+        with timer() as t:
+            r = refresh_knows(store, TENANT, interaction_ids=ids)
+    else:
+        section(f"5. full KNOWS refresh from all {n_int:,} interactions (refresh_knows(); rewrites KNOWS)")
+        with timer() as t:
+            r = refresh_knows(store, TENANT)
+    say(
+        f"KNOWS refresh from {r.interactions:,} interactions (the touched people's full histories): {t[0]:.2f} s "
+        f"-> {r.pairs:,} pairs: created {r.created:,}, updated {r.updated:,}, unchanged {r.unchanged:,}  "
+        f"({r.interactions / t[0]:,.0f} interactions/s)"
+    )
+    results["knows"] = {"mode": args.knows_refresh, "s": t[0], "interactions": r.interactions, "pairs": r.pairs}
+
+
+# --- main ------------------------------------------------------------------------------------------
+PHASES = ("intro", "org", "rollup", "influence", "synthetic", "knows")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", type=float, default=1.0, help="1.0 = 1M nodes / 5M relationships")
+    p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "relgraph-bench-intel")
+    p.add_argument("--skip-generate", action="store_true", help="reuse the CSVs and the database in --out")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--load-buffer-pool-mb", type=int, default=1024, help="buffer pool for the bulk load")
+    p.add_argument(
+        "--buffer-pool-mb",
+        type=int,
+        default=2048,
+        help="buffer pool for the measurements; at 1M nodes 256 (the app's) and 1024 run out (see README)",
+    )
+    p.add_argument("--only", nargs="+", choices=PHASES, help="run only these sections")
+    p.add_argument("--targets", type=int, default=200, help="random intro targets (at most 2000)")
+    p.add_argument("--k", type=int, default=3, help="intro paths per target (the API's default is 3)")
+    p.add_argument("--max-age-days", type=int, default=3650, help="the generator's last_at spans 2019-2024")
+    p.add_argument("--nx-targets", type=int, default=50, help="intro targets networkx runs on (a prefix)")
+    p.add_argument("--nx-yen-max-paths", type=int, default=200, help="Yen: stop after this many paths")
+    p.add_argument("--nx-yen-max-s", type=float, default=2.0, help="Yen: stop a query after this many seconds")
+    p.add_argument("--runs", type=int, default=5, help="runs of the org-chart / roll-up measurements")
+    p.add_argument("--influence-runs", type=int, default=2)
+    p.add_argument("--nx-max-arcs", type=int, default=6_000_000, help="above: networkx PageRank on a sample")
+    p.add_argument("--nx-sample-nodes", type=int, default=200_000, help="synthetic: networkx graph size")
+    p.add_argument("--synthetic", action="store_true", help="add PageRank on a 1M-node power-law graph")
+    p.add_argument("--knows-refresh", choices=("none", "incremental", "full"), default="incremental")
+    p.add_argument("--knows-sample", type=int, default=100, help="interactions for the incremental refresh")
+    args = p.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    csv_dir, data_dir = args.out / "csv", args.out / "data"
+    only = set(args.only or [x for x in PHASES if x != "synthetic" or args.synthetic])
+    say(f"relgraph intelligence bench: scale {args.scale}, out {args.out}, {os.cpu_count()} CPUs, {load_avg()}")
+    started = time.perf_counter()
+    phase_load(args, csv_dir, data_dir)
+    m = json.loads((csv_dir / "manifest.json").read_text())
+
+    from graph.backends.embedded import LadybugStore
+
+    store = LadybugStore(data_dir, buffer_pool_mb=args.buffer_pool_mb)
+    try:
+        store.ensure_tenant(TENANT)
+        fix_knows_evidence(store)
+        phases: dict[str, Callable[[], None]] = {
+            "intro": lambda: phase_intro(args, store, m),
+            "org": lambda: phase_org(args, store, m),
+            "rollup": lambda: phase_rollup(args, store, m),
+            "influence": lambda: phase_influence(args, store),
+            "synthetic": lambda: phase_synthetic(args),
+            "knows": lambda: phase_knows(args, store, m),
+        }
+        for name, run in phases.items():
+            if name not in only:
+                continue
+            try:
+                run()
+            except Exception as exc:  # report and go on: one failing service must not hide the others
+                say(f"!! {name} FAILED: {type(exc).__name__}: {str(exc)[:200]}")
+                results.setdefault("failed", {})[name] = f"{type(exc).__name__}: {exc}"
+    finally:
+        store.close()
+    say(f"\nbench RSS {rss_mb():.0f} MB (peak {peak_rss_mb():.0f} MB); total {time.perf_counter() - started:.0f} s")
+    (args.out / "results_intelligence.json").write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
