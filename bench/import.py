@@ -237,7 +237,10 @@ CHILD = textwrap.dedent(
                         return False
                     self._dbs.pop(tenant).close()
                     self._schema_ready.discard(tenant)
-                    return True
+                import ctypes, gc
+                gc.collect()
+                ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand the engine's freed memory back to the OS
+                return True
 
     data, fmt, path, options = sys.argv[1:5]
     store = LadybugStore(Path(data), buffer_pool_mb=int(sys.argv[5]))

@@ -15,20 +15,25 @@ On ``bench.generate``'s synthetic tenant, through ``graph.intelligence`` (the co
    ``nx.DiGraph`` + ``dfs_postorder_nodes`` roll-up of the same parent map and metrics;
 4. tenant influence: ``influence.recompute_tenant`` (reads + PageRank + blend) vs ``nx.pagerank`` on
    the same weighted edges (same recurrence and stopping rule); ``--synthetic`` adds PageRank on a
-   power-law graph of 1M nodes / 5M edges per unit of scale;
+   power-law graph of 1M nodes / 5M edges per unit of scale (and ``best_paths`` on it, with hubs);
 5. ``knows.refresh_knows``: incremental (the pairs of ``--knows-sample`` interactions, as an import
-   does) or ``--knows-refresh full`` (every interaction; rewrites every KNOWS edge, so it runs last).
+   does) or ``--knows-refresh full`` (every interaction). It writes KNOWS, so it runs last, and a
+   rerun with ``--skip-generate`` sees its pairs.
 
 Every networkx figure is measured in the same run on the same inputs; when networkx runs on a
 smaller sample (fewer intro targets, or a smaller graph for PageRank) the output says so.
 The generator's KNOWS ``evidence`` is a JSON list of channels, which ``intro`` cannot read (it
 expects ``{"by_kind": ...}`` as ``refresh_knows`` writes it): the bench rewrites that column in its
-own database before measuring (see ``fix_knows_evidence``).
+own database before measuring (see ``fix_knows_evidence``). Sections 2-4 also replay the service's
+steps one by one (where the time goes) and print what-ifs, marked as such (not the service's code).
+The buffer pool defaults to 2 GB: at 1M nodes the app's 256 MB, and 1 GB after an org chart, end in
+"buffer pool is full" for every later query (bench/README.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import heapq
 import json
@@ -140,9 +145,10 @@ def fix_knows_evidence(store: Any) -> None:
 SUPER = "__source__"
 
 
-def nx_knows_graph(edges: Sequence[Any], reps: Sequence[str]) -> Any:
+def nx_knows_graph(edges: Sequence[Any], reps: Sequence[str], cutoff: datetime | None) -> Any:
     """DiGraph over the KNOWS edges with cost -log(strength): contacts both ways, rep -> person only
-    (a rep is never in the middle of an intro, as in the service), and a super-source -> every rep."""
+    (a rep is never in the middle of an intro, as in the service), and a super-source -> every rep.
+    Edges last seen before ``cutoff`` (or never) are left out, as the service's ``max_age`` does."""
     g = nx.DiGraph()
     is_rep = {r: True for r in reps}
 
@@ -151,6 +157,8 @@ def nx_knows_graph(edges: Sequence[Any], reps: Sequence[str]) -> Any:
             g.add_edge(u, v, cost=cost)
 
     for e in edges:
+        if cutoff is not None and (e.last_at is None or e.last_at < cutoff):
+            continue
         cost = -math.log(min(1.0, e.strength))
         ra, rb = e.a in is_rep, e.b in is_rep
         if ra and rb:
@@ -228,7 +236,8 @@ def phase_intro(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None
         out = intro.intro_paths(to_contact=cid, **kw)
         svc.append(time.perf_counter() - t0)
         found.append(bool(out["paths"]))
-    now = datetime.now(UTC)
+    # the service measures ages from the tenant's latest interaction (people.reference_time)
+    now = P.reference_time(store, TENANT) if hasattr(P, "reference_time") else datetime.now(UTC)
     max_age = timedelta(days=age) if age else None
     pure: list[float] = []
     ours_costs: list[list[float]] = []
@@ -251,7 +260,7 @@ def phase_intro(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None
     # networkx, same KNOWS edges, on the first --nx-targets of the same targets
     n_nx = min(args.nx_targets, len(targets))
     with timer() as t:
-        g = nx_knows_graph(edges, reps)
+        g = nx_knows_graph(edges, reps, now - max_age if max_age else None)
         g_rev = g.reverse(copy=False)
     say(
         f"networkx DiGraph build (one-off): {t[0]:.2f} s ({g.number_of_nodes():,} nodes, "
@@ -644,6 +653,9 @@ def whatif_influence(store: Any, service: Any) -> None:
     keys = np.concatenate([(label + ":" + df["id"]).to_numpy(object) for label, df in frames.items()])
     ids: IdIndex[Any] = IdIndex(tuple(keys), {k: i for i, k in enumerate(keys)})
     graph = csr_from_arrays(n, np.concatenate(src), np.concatenate(dst), np.concatenate(wts), ids=ids)
+    known = levels > 0
+    if known.any():  # as the service: unknown titles get the mean prior of the known ones
+        cfg = dataclasses.replace(cfg, unknown_level_prior=float(np.clip(levels[known], 0, 5).mean() / 5.0))
     res = influence(graph, seniority=levels, config=cfg)
     total = time.perf_counter() - t0
     mine = res.score[[ids.positions[str(k)] for k in service.graph.ids.keys]]
@@ -867,7 +879,9 @@ def phase_knows(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None
         with timer() as t:
             r = refresh_knows(store, TENANT)
     say(
-        f"KNOWS refresh from {r.interactions:,} interactions (the touched people's full histories): {t[0]:.2f} s "
+        f"KNOWS refresh from {r.interactions:,} interactions"
+        + (" (the touched people's full histories)" if args.knows_refresh == "incremental" else "")
+        + f": {t[0]:.2f} s "
         f"-> {r.pairs:,} pairs: created {r.created:,}, updated {r.updated:,}, unchanged {r.unchanged:,}  "
         f"({r.interactions / t[0]:,.0f} interactions/s)"
     )

@@ -81,6 +81,7 @@ class _TenantDb:
         self.writer = ladybug.Connection(db)
         self._readers: queue.LifoQueue[ladybug.Connection] = queue.LifoQueue()
         self.users = 0  # callers inside ``LadybugStore._use``; only idle databases are evicted
+        self.exhausted = False  # the buffer pool refused memory: reopen when idle
         self.last_used = 0.0
 
     @contextmanager
@@ -152,6 +153,12 @@ class LadybugStore:
         """The tenant's open database, kept open (not evicted) while the caller is inside."""
         with self._open_lock:
             tdb = self._dbs.get(tenant)
+            if tdb is not None and tdb.exhausted and tdb.users == 0:
+                # Ladybug 0.22 can leave a database whose buffer pool is "full" for every later
+                # query (seen at 1M nodes with mixed heavy reads): reopen it once nobody uses it.
+                log.warning("reopening %s: its buffer pool stopped freeing pages", tenant)
+                self._dbs.pop(tenant).close()
+                tdb = None
             if tdb is None:
                 self._evict_idle()
                 tdb = self._dbs[tenant] = _TenantDb(self._open(self._path(tenant)))
@@ -249,11 +256,22 @@ class LadybugStore:
             shutil.rmtree(self._path(tenant).parent, ignore_errors=True)
 
     def read(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
+        try:
+            return self._read_once(tenant, query, params)
+        except StoreError as exc:
+            if not _pool_exhausted(exc):
+                raise
+            return self._read_once(tenant, query, params)  # on a reopened database when it was idle
+
+    def _read_once(self, tenant: str, query: str, params: Params | None) -> list[Row]:
         with self._use(tenant) as tdb, tdb.reader() as conn:
             try:
                 return _rows(conn.execute(query, to_ladybug_params(params)))
             except RuntimeError as exc:
-                raise translate(exc) from exc
+                err = translate(exc)
+                if _pool_exhausted(err):
+                    tdb.exhausted = True
+                raise err from exc
 
     def write(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
         with self._use(tenant) as tdb, tdb.write_lock:
@@ -348,6 +366,10 @@ class LadybugStore:
                 tdb.close()
             self._dbs.clear()
             self._schema_ready.clear()
+
+
+def _pool_exhausted(exc: Exception) -> bool:
+    return isinstance(exc, StoreError) and "buffer pool is full" in str(exc)
 
 
 def _rollback(conn: ladybug.Connection) -> None:

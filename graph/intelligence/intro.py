@@ -7,10 +7,9 @@ invalidates it. Each hop comes back with its evidence (counts by channel, last i
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from graph import schema
@@ -31,20 +30,23 @@ class PathGraphs:
 
     def __init__(self, ttl_s: float = 300.0) -> None:
         self.ttl_s = ttl_s
-        self._graphs: dict[str, tuple[float, PathGraph, list[str]]] = {}
+        self._graphs: dict[str, tuple[float, PathGraph, list[str], datetime]] = {}
         self._lock = threading.Lock()
 
-    def get(self, store: GraphStore, tenant: str) -> tuple[PathGraph, list[str]]:
+    def get(self, store: GraphStore, tenant: str) -> tuple[PathGraph, list[str], datetime]:
+        """The graph, our reps and the reference time ages are measured from (all cached together:
+        the reference time is a scan of every interaction)."""
         with self._lock:
             hit = self._graphs.get(tenant)
         if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
-            return hit[1], hit[2]
+            return hit[1], hit[2], hit[3]
         edges = P.knows_edges(store, tenant)
         graph = PathGraph.from_edges((e.a, e.b, min(1.0, e.strength), e.last_at) for e in edges)
         reps = P.rep_keys(store, tenant)
+        ref = P.reference_time(store, tenant)
         with self._lock:
-            self._graphs[tenant] = (time.monotonic(), graph, reps)
-        return graph, reps
+            self._graphs[tenant] = (time.monotonic(), graph, reps, ref)
+        return graph, reps, ref
 
     def invalidate(self, tenant: str) -> None:
         with self._lock:
@@ -65,9 +67,8 @@ def intro_paths(
     target = base.get_node(store=store, tenant=tenant, label="Contact", record_id=to_contact)
     if from_rep is not None:
         base.require(store=store, tenant=tenant, label="Rep", record_id=from_rep)
-    graph, reps = graphs.get(store, tenant)
+    graph, reps, now = graphs.get(store, tenant)  # ages are measured from the tenant's latest interaction
     sources = [P.key("Rep", from_rep)] if from_rep else reps
-    now = P.reference_time(store, tenant)  # ages are measured from the tenant's latest interaction
     found = best_paths(
         graph, sources, P.key("Contact", to_contact), k=k, max_hops=max_hops, now=now, max_age=_age(max_age_days)
     )
@@ -90,8 +91,7 @@ def entry_points(
 ) -> dict[str, Any]:
     account = base.get_node(store=store, tenant=tenant, label="Account", record_id=account_id)
     staff = store.read(tenant, P.ACCOUNT_CONTACTS, {"account": schema.uid(tenant, account_id)})
-    graph, reps = graphs.get(store, tenant)
-    now = P.reference_time(store, tenant)
+    graph, reps, now = graphs.get(store, tenant)
     people = [P.key("Contact", r["id"]) for r in staff if r["until"] is None or r["until"] >= now.date()]
     found = best_entry_points(graph, reps, people, k=k, max_hops=max_hops, now=now, max_age=_age(max_age_days))
     return {
@@ -112,7 +112,7 @@ def _describe(store: GraphStore, tenant: str, path: IntroPath) -> dict[str, Any]
         rows = store.read(
             tenant, HOP_EVIDENCE.format(a=la, b=lb), {"a": schema.uid(tenant, ia), "b": schema.uid(tenant, ib)}
         )
-        ev = json.loads(rows[0]["evidence"] or "{}") if rows else {}
+        ev = P.evidence_of(rows[0]["evidence"]) if rows else {}
         hops.append(
             {
                 "from": names[str(hop.source)],

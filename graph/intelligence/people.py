@@ -6,6 +6,7 @@ and Neo4j; large reads page by primary key.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -133,3 +134,12 @@ def reference_time(store: GraphStore, tenant: str) -> datetime:
     latest = rows[0]["at"] if rows else None
     now = datetime.now(UTC)
     return min(latest, now) if latest is not None else now
+
+
+def evidence_of(raw: str | None) -> dict[str, Any]:
+    """KNOWS evidence as written by ``refresh_knows``; anything else (hand-loaded data) reads as none."""
+    try:
+        ev = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return ev if isinstance(ev, dict) else {}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from graph import schema
+from graph.intelligence.people import evidence_of
 from graph.repositories import base
 from graph.store import GraphStore
 
@@ -36,7 +36,7 @@ def relationships(*, store: GraphStore, tenant: str, label: str, person_id: str,
     rows = rows[:limit]
     recent_ids: set[str] = set()
     for r in rows:
-        evidence = json.loads(r.pop("evidence") or "{}")
+        evidence = evidence_of(r.pop("evidence"))
         r["by_channel"] = evidence.get("by_kind", {})
         r["recent_ids"] = evidence.get("recent_ids", [])[:3]
         recent_ids.update(r["recent_ids"])

@@ -177,6 +177,11 @@ def edges_of(tx: Tx, tenant: str, label: str, record_id: str) -> list[Edge]:
     return out
 
 
+def relationships_of(*, store: GraphStore, tenant: str, label: str, record_id: str) -> list[Edge]:
+    """Every relationship of one record, both directions."""
+    return edges_of(_Reader(store, tenant), tenant, label, record_id)
+
+
 # --- planning --------------------------------------------------------------------------------------
 @dataclass
 class EdgeAction:
