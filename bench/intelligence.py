@@ -210,7 +210,7 @@ def phase_intro(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None
     section(f"1. warm-intro paths: intro.intro_paths, k={k}, max_hops={hops}, max_age_days={age}, from all reps")
     graphs = intro.PathGraphs(ttl_s=1e9)
     with timer() as t:
-        pg, reps = graphs.get(store, TENANT)
+        pg, reps, _ref = graphs.get(store, TENANT)
     say(
         f"PathGraph build (one-off, then cached): {t[0]:.2f} s  -> {pg.graph.n:,} people, "
         f"{pg.graph.nnz // 2:,} KNOWS pairs, {len(reps):,} reps; max degree {int(pg.degree.max()):,}"
