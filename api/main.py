@@ -11,7 +11,20 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import KeyCache
-from api.routers import accounts, contacts, cypher, deals, health, intelligence, interactions, ml, products, reps
+from api.routers import (
+    accounts,
+    contacts,
+    cypher,
+    deals,
+    duplicates,
+    health,
+    imports,
+    intelligence,
+    interactions,
+    ml,
+    products,
+    reps,
+)
 from api.routers import search as search_routes
 from api.settings import Settings, get_settings
 from graph.factory import open_store
@@ -73,6 +86,8 @@ def create_app(
         products,
         intelligence,
         ml,
+        imports,
+        duplicates,
         search_routes,
         cypher,
     ):

@@ -174,6 +174,9 @@ def read_header(path: Path, *, delimiter: str | None = None, max_lines: int = 50
     if not text:
         return []
     sep = delimiter or sniff_delimiter(text[0])
-    for fields in csv.reader(text, delimiter=sep):
-        return [norm_header(f) for f in fields]
+    try:
+        for fields in csv.reader(text, delimiter=sep):
+            return [norm_header(f) for f in fields]
+    except csv.Error:  # binary junk (a bare CR inside a field): not a CSV header we can read
+        return []
     return []

@@ -14,12 +14,13 @@ from typing import Annotated, Any
 import typer
 
 from api.settings import Settings, get_settings
-from relgraph import ml_cli
+from relgraph import import_cli, ml_cli
 
 app = typer.Typer(help="relgraph: graph-native relationship intelligence for CRM data.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (each bound to one tenant and one role).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 ml_cli.register(app)
+import_cli.register(app)
 
 DEMO_TENANT = "demo"
 HAS_DEALS = "MATCH (d:Deal) WHERE d.tenant = $tenant RETURN d.uid LIMIT 1"

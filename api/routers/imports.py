@@ -19,9 +19,11 @@ from api.deps import SettingsDep, StoreDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from graph.errors import InvalidInput, NotFound
 from importers import detect_format
-from importers.jobs import INPUT_DIR, UPLOAD_DIR, ImportJob, ImportJobs
-from importers.service import parser_options
+from importers.jobs import INPUT_DIR, UPLOAD_DIR, ImportJob, ImportJobs, Runner
+from importers.report import ImportReport
+from importers.service import import_file, parser_options
 from importers.uploads import MultipartSink, UploadTooLarge, safe_filename, unpack
+from search.sync import SearchSync
 
 MAX_UPLOAD_BYTES: Final = 2 * 1024**3
 FORM_OVERHEAD: Final = 2 * 1024 * 1024  # room for the multipart framing and the small fields
@@ -42,10 +44,23 @@ def get_jobs(request: Request, store: StoreDep, settings: SettingsDep) -> Import
         with _JOBS_LOCK:
             jobs = getattr(request.app.state, "import_jobs", None)
             if jobs is None:
-                jobs = ImportJobs(store, Path(settings.data_dir) / "imports")
+                sync = getattr(request.app.state, "sync", None)
+                jobs = ImportJobs(store, Path(settings.data_dir) / "imports", runner=_searchable(sync))
                 jobs.resume_pending()
                 request.app.state.import_jobs = jobs
     return jobs
+
+
+def _searchable(sync: SearchSync | None) -> Runner:
+    """Run the import, then bring search up to date with what it wrote (catch-up by updated_at)."""
+
+    def run(**kwargs: Any) -> ImportReport:
+        report = import_file(**kwargs)
+        if sync is not None:
+            sync.catch_up(kwargs["tenant"])
+        return report
+
+    return run
 
 
 UploadLimit = Annotated[int, Depends(upload_limit)]
