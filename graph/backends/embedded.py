@@ -18,6 +18,8 @@ Engine facts this adapter is built around (../shared/ENGINES.md):
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import logging
 import queue
 import shutil
@@ -355,6 +357,20 @@ class LadybugStore:
         if not rows or rows[0]["ok"] != 1:
             raise StoreUnavailable("embedded store did not answer")
         return {"backend": "ladybug", "data_dir": str(self._root), "open_tenants": len(self._dbs)}
+
+    def recycle(self, tenant: str) -> bool:
+        """Close a tenant's database if nobody uses it (it reopens on next use). Ladybug 0.22 keeps
+        per-session memory that grows with what was written; long imports call this between batches."""
+        with self._open_lock:
+            tdb = self._dbs.get(tenant)
+            if tdb is None or tdb.users:
+                return False
+            self._dbs.pop(tenant).close()
+            self._schema_ready.discard(tenant)
+        gc.collect()
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand the freed engine memory back to the OS
+        return True
 
     def checkpoint(self, tenant: str) -> None:
         """Fold the WAL into the database file (cheap restarts, smaller WAL)."""
