@@ -24,12 +24,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from graph import schema
 from graph.analytics.strength import KINDS, ROLES, InteractionEvent, PairStrength, StrengthAccumulator, StrengthConfig
 from graph.cypher import label_of
+from graph.intelligence.people import reference_time
 from graph.repositories import links
 from graph.store import GraphStore
 from importers.rows import NodeRow, RelRow, Row
@@ -50,7 +51,6 @@ PARTICIPANTS_OF: Final = (
     "UNWIND $uids AS u MATCH (i:Interaction {{uid: u}}) MATCH (p)-[r:PARTICIPATED_IN]->(i) "
     "RETURN i.id AS iid, i.kind AS kind, i.occurred_at AS at, {label} AS label, p.id AS pid, r.role AS role"
 )
-NEWEST: Final = "MATCH (i:Interaction) WHERE i.tenant = $tenant RETURN max(i.occurred_at) AS newest"
 
 PEOPLE_CHUNK: Final = 500
 GROUP_LIMIT: Final = 20_000  # interactions read per query: the engine's memory for one read stays small
@@ -85,14 +85,6 @@ def _split(key: str) -> Person:
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def as_of(store: GraphStore, tenant: str, now: datetime | None = None) -> datetime:
-    """The tenant's newest interaction time, capped at ``now`` (now when there is none)."""
-    now = now or datetime.now(UTC)
-    rows = store.read(tenant, NEWEST, {"tenant": tenant})
-    newest = rows[0]["newest"] if rows else None
-    return min(newest, now) if isinstance(newest, datetime) else now
 
 
 def _groups(store: GraphStore, tenant: str, label: str, ids: Sequence[str]) -> Iterator[tuple[list[str], int]]:
@@ -259,7 +251,7 @@ def refresh_knows(
     touched = sorted(set(people) | set(stream.degree if stream is not None else ()))
     if not touched:
         return KnowsCounts()
-    reference = as_of(store, tenant, now)
+    reference = reference_time(store, tenant, now)
     if stream is not None and stream.complete and not set(people) - set(stream.degree):
         acc = stream.accumulator
         to_read = _with_more_stored(store, tenant, stream.degree)

@@ -124,16 +124,17 @@ def rep_keys(store: GraphStore, tenant: str) -> list[str]:
     return [key("Rep", r["id"]) for r in store.read(tenant, REP_IDS, {"tenant": tenant})]
 
 
-def reference_time(store: GraphStore, tenant: str) -> datetime:
-    """The moment relationship strength is measured at: the tenant's latest interaction, or now.
+def reference_time(store: GraphStore, tenant: str, now: datetime | None = None) -> datetime:
+    """The moment relationship strength is measured at: the tenant's latest interaction, capped at
+    ``now`` (default: the wall clock), or ``now`` when there is none.
 
     For a live CRM the two are the same; for an imported archive (a 2001 mailbox) measuring at the
     wall clock would decay every relationship to nothing, while the archive's own end keeps its
     structure (who was close to whom, then)."""
+    now = now or datetime.now(UTC)
     rows = store.read(tenant, LATEST, {"tenant": tenant})
     latest = rows[0]["at"] if rows else None
-    now = datetime.now(UTC)
-    return min(latest, now) if latest is not None else now
+    return min(latest, now) if isinstance(latest, datetime) else now
 
 
 def evidence_of(raw: str | None) -> dict[str, Any]:
