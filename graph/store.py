@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+import pandas as pd
+
 from graph.errors import InvalidInput
 
 T = TypeVar("T")
@@ -96,6 +98,12 @@ class GraphStore(Protocol):
 
     def read(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
         """Run a read query; raises ``QuerySyntaxError`` for queries the engine cannot compile."""
+        ...
+
+    def read_frame(self, tenant: str, query: str, params: Params | None = None) -> pd.DataFrame:
+        """Run a read query and return its rows as columns (one per RETURN name), for analytics that
+        read hundreds of thousands of rows: 5-10x faster than ``read`` on Ladybug, which builds no
+        Python object per value. Timestamp columns are ``datetime64[us, UTC]``."""
         ...
 
     def write(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import ladybug
+import numpy as np
 import pandas as pd
 
 from graph import schema
@@ -51,6 +52,7 @@ from graph.store import SYSTEM_TENANT, AnalystResult, Dialect, Params, Row, chec
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 
 DB_FILE = "graph.lbug"
 
@@ -116,6 +118,20 @@ def _rows(result: Any) -> list[Row]:
     finally:
         for r in results:
             r.close()  # an open result keeps engine memory pinned
+
+
+def _frame_of(result: Any) -> pd.DataFrame:
+    """The last statement's rows as a DataFrame; Ladybug hands timestamps back naive (they are UTC)."""
+    results = result if isinstance(result, list) else [result]
+    try:
+        frame = results[-1].get_as_df()
+    finally:
+        for r in results:
+            r.close()
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, np.dtype) and frame[name].dtype.kind == "M":
+            frame[name] = frame[name].dt.tz_localize("UTC")
+    return frame
 
 
 class _LadybugTx:
@@ -259,21 +275,29 @@ class LadybugStore:
 
     def read(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
         try:
-            return self._read_once(tenant, query, params)
+            return self._read_once(tenant, query, params, _rows)
         except StoreError as exc:
             if not _pool_exhausted(exc):
                 raise
-            return self._read_once(tenant, query, params)  # on a reopened database when it was idle
+            return self._read_once(tenant, query, params, _rows)  # on a reopened database when it was idle
 
-    def _read_once(self, tenant: str, query: str, params: Params | None) -> list[Row]:
+    def _read_once(self, tenant: str, query: str, params: Params | None, collect: Callable[[Any], R]) -> R:
         with self._use(tenant) as tdb, tdb.reader() as conn:
             try:
-                return _rows(conn.execute(query, to_ladybug_params(params)))
+                return collect(conn.execute(query, to_ladybug_params(params)))
             except RuntimeError as exc:
                 err = translate(exc)
                 if _pool_exhausted(err):
                     tdb.exhausted = True
                 raise err from exc
+
+    def read_frame(self, tenant: str, query: str, params: Params | None = None) -> pd.DataFrame:
+        try:
+            return self._read_once(tenant, query, params, _frame_of)
+        except StoreError as exc:
+            if not _pool_exhausted(exc):
+                raise
+            return self._read_once(tenant, query, params, _frame_of)
 
     def write(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
         with self._use(tenant) as tdb, tdb.write_lock:

@@ -52,6 +52,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
 
 import neo4j
+import pandas as pd
 from neo4j import READ_ACCESS, GraphDatabase, ManagedTransaction, RoutingControl, unit_of_work
 from neo4j.exceptions import (
     AuthError,
@@ -298,6 +299,15 @@ def _record(record: neo4j.Record) -> Row:
     return {k: from_neo4j(v) for k, v in zip(record.keys(), record.values(), strict=True)}
 
 
+def _to_frame(result: neo4j.Result) -> pd.DataFrame:
+    """Columns as ``read_frame`` promises: temporal values as UTC ``datetime64``."""
+    frame = result.to_df(parse_dates=True)
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.DatetimeTZDtype):
+            frame[name] = frame[name].dt.tz_convert("UTC")
+    return frame
+
+
 def _collect(result: neo4j.Result) -> list[Row]:
     return [_record(r) for r in result]
 
@@ -507,6 +517,17 @@ class Neo4jStore:
 
     def read(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
         return self._query(self._use(tenant), query, params, RoutingControl.READ)
+
+    def read_frame(self, tenant: str, query: str, params: Params | None = None) -> pd.DataFrame:
+        with self._translated():
+            frame: pd.DataFrame = self._driver.execute_query(
+                query,
+                to_neo4j_params(params),
+                routing_=RoutingControl.READ,
+                database_=self._use(tenant),
+                result_transformer_=_to_frame,
+            )
+            return frame
 
     def write(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
         return self._in_write_tx(self._use(tenant), lambda tx: tx.run(query, params))

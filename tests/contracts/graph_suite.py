@@ -213,3 +213,19 @@ def test_delete_leaves_a_tombstone_and_links_touch_both_ends(store: GraphStore, 
         {"tenant": tenant},
     )
     assert {"label": "Contact", "rid": c.id} in rows
+
+
+def test_read_frame_matches_read_with_utc_timestamps(store: GraphStore, tenant: str) -> None:
+    for name in ("Ann", "Bob", "Cy"):
+        contacts.contacts.create(store=store, tenant=tenant, data=ContactCreate(id=name.lower(), name=name))
+    query = "MATCH (c:Contact) WHERE c.tenant = $tenant RETURN c.id AS id, c.name AS name, c.created_at AS at"
+    rows = sorted(store.read(tenant, query, {"tenant": tenant}), key=lambda r: r["id"])
+    frame = store.read_frame(tenant, query, {"tenant": tenant}).sort_values("id")
+    assert list(frame.columns) == ["id", "name", "at"]
+    assert frame["id"].tolist() == [r["id"] for r in rows] == ["ann", "bob", "cy"]
+    assert [ts.to_pydatetime() for ts in frame["at"]] == [r["at"] for r in rows]
+    assert str(frame["at"].dt.tz) == "UTC"
+    try:
+        assert store.read_frame(tenant + "x", query, {"tenant": tenant}).empty  # another tenant sees none of it
+    finally:
+        store.drop_tenant(tenant + "x")
