@@ -166,6 +166,8 @@ def _edge_row(tenant: str, pair: PairStrength, reference: datetime) -> dict[str,
         "by_kind": {k: v for k, v in pair.by_kind.items() if v},
         "flow": {a_id: round(pair.flow_ab, DIGITS), b_id: round(pair.flow_ba, DIGITS)},
         "recent_ids": list(pair.recent_ids),
+        "email_to": list(pair.emails_to),
+        "email_cc": list(pair.emails_cc),
     }
     return {
         "src": schema.uid(tenant, a_id),

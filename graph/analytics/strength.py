@@ -136,6 +136,10 @@ class PairStrength:
     reciprocity: float
     last_at: datetime
     recent_ids: tuple[str, ...]
+    emails_to: tuple[int, int] = (0, 0)
+    """Emails a -> b and b -> a with the recipient on To (the org chart's "who writes to whom")."""
+    emails_cc: tuple[int, int] = (0, 0)
+    """The same with the recipient on Cc or Bcc."""
 
     @property
     def key(self) -> PairKey:
@@ -154,6 +158,8 @@ class PairStrength:
             "by_kind": {k: v for k, v in self.by_kind.items() if v},
             "recent_ids": list(self.recent_ids),
             "flow": {self.a: round(self.flow_ab, 4), self.b: round(self.flow_ba, 4)},
+            "email_to": list(self.emails_to),
+            "email_cc": list(self.emails_cc),
         }
 
 
@@ -170,7 +176,7 @@ class DirectedEmailCounts:
 class _Pair:
     """Mutable per-pair state. ``score`` is the decayed sum referenced to time ``ref`` (epoch s)."""
 
-    __slots__ = ("by_kind", "count", "flow_ab", "flow_ba", "recent", "ref", "score")
+    __slots__ = ("by_kind", "cc", "count", "flow_ab", "flow_ba", "recent", "ref", "score", "to")
 
     def __init__(self, ts: float) -> None:
         self.score = 0.0
@@ -179,6 +185,8 @@ class _Pair:
         self.by_kind = [0, 0, 0, 0]
         self.flow_ab = 0.0
         self.flow_ba = 0.0
+        self.to = [0, 0]  # emails a -> b, b -> a with the other on To
+        self.cc = [0, 0]  # ... on Cc or Bcc
         self.recent: list[tuple[float, str]] = []
 
 
@@ -285,7 +293,10 @@ class StrengthAccumulator:
                 weight = base * cfg.role_weights["from"] * cfg.role_weights[role]
                 key = pair_key(sender, recipient)
                 forward = key[0] == sender
-                self._bump(key, ts, weight, 0, interaction_id, weight if forward else 0.0, 0.0 if forward else weight)
+                state = self._bump(
+                    key, ts, weight, 0, interaction_id, weight if forward else 0.0, 0.0 if forward else weight
+                )
+                (state.to if role == "to" else state.cc)[0 if forward else 1] += 1
                 touched.add(key)
         return touched
 
@@ -313,7 +324,7 @@ class StrengthAccumulator:
 
     def _bump(
         self, key: PairKey, ts: float, weight: float, slot: int, interaction_id: str, fab: float, fba: float
-    ) -> None:
+    ) -> _Pair:
         state = self._pairs.get(key)
         if state is None:
             state = self._pairs[key] = _Pair(ts)
@@ -332,6 +343,7 @@ class StrengthAccumulator:
             recent.append((ts, interaction_id))
             recent.sort(key=lambda item: -item[0])
             del recent[limit:]
+        return state
 
     def _emit(self, key: PairKey, state: _Pair, now_ts: float) -> PairStrength:
         cfg = self.config
@@ -353,6 +365,8 @@ class StrengthAccumulator:
             reciprocity=reciprocity,
             last_at=datetime.fromtimestamp(state.ref, tz=UTC),
             recent_ids=tuple(i for _, i in state.recent),
+            emails_to=(state.to[0], state.to[1]),
+            emails_cc=(state.cc[0], state.cc[1]),
         )
 
 
