@@ -7,6 +7,7 @@ invalidates it. Each hop comes back with its evidence (counts by channel, last i
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from graph.intelligence import people as P
 from graph.repositories import base
 from graph.store import GraphStore
 
+logger = logging.getLogger(__name__)
+
 HOP_EVIDENCE: Final = (
     "MATCH (a:{a} {{uid: $a}})-[k:KNOWS]-(b:{b} {{uid: $b}}) "
     "RETURN k.strength AS strength, k.interactions AS interactions, k.last_at AS last_at, k.evidence AS evidence"
@@ -26,11 +29,14 @@ NAMES: Final = "UNWIND $uids AS u MATCH (p:{label} {{uid: u}}) RETURN p.id AS id
 
 
 class PathGraphs:
-    """One ``PathGraph`` per tenant, rebuilt after ``ttl_s`` or when invalidated."""
+    """One ``PathGraph`` per tenant. ``invalidate`` (after a KNOWS refresh) makes the next request
+    rebuild it; past ``ttl_s`` the old graph keeps serving while one background thread rebuilds
+    it, so no request waits the seconds a large tenant's rebuild takes."""
 
     def __init__(self, ttl_s: float = 300.0) -> None:
         self.ttl_s = ttl_s
         self._graphs: dict[str, tuple[float, PathGraph, list[str], datetime]] = {}
+        self._rebuilding: set[str] = set()
         self._lock = threading.Lock()
 
     def get(self, store: GraphStore, tenant: str) -> tuple[PathGraph, list[str], datetime]:
@@ -38,10 +44,27 @@ class PathGraphs:
         the reference time is a scan of every interaction)."""
         with self._lock:
             hit = self._graphs.get(tenant)
-        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
-            return hit[1], hit[2], hit[3]
-        edges = P.knows_edges(store, tenant)
-        graph = PathGraph.from_edges((e.a, e.b, min(1.0, e.strength), e.last_at) for e in edges)
+            stale = hit is not None and time.monotonic() - hit[0] >= self.ttl_s
+            refresh = stale and tenant not in self._rebuilding
+            if refresh:
+                self._rebuilding.add(tenant)
+        if hit is None:
+            return self._build(store, tenant)
+        if refresh:
+            threading.Thread(target=self._rebuild, args=(store, tenant), daemon=True, name="path-graph").start()
+        return hit[1], hit[2], hit[3]
+
+    def _rebuild(self, store: GraphStore, tenant: str) -> None:
+        try:
+            self._build(store, tenant)
+        except Exception:  # the stale graph keeps serving; the next expiry tries again
+            logger.exception("rebuilding the path graph of %s failed", tenant)
+        finally:
+            with self._lock:
+                self._rebuilding.discard(tenant)
+
+    def _build(self, store: GraphStore, tenant: str) -> tuple[PathGraph, list[str], datetime]:
+        graph = PathGraph.from_frame(P.knows_frame(store, tenant))
         reps = P.rep_keys(store, tenant)
         ref = P.reference_time(store, tenant)
         with self._lock:

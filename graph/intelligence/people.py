@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import numpy as np
+import pandas as pd
+
 from graph import schema
 from graph.analytics.strength import InteractionEvent
 from graph.store import GraphStore
@@ -118,6 +121,29 @@ def knows_edges(store: GraphStore, tenant: str) -> list[KnowsEdge]:
             if r["strength"]:
                 out.append(KnowsEdge(key(a, r["a"]), key(b, r["b"]), float(r["strength"]), r["last_at"]))
     return out
+
+
+def knows_frame(store: GraphStore, tenant: str) -> pd.DataFrame:
+    """Every KNOWS edge with a strength as columns ``a``, ``b`` (person keys), ``strength``,
+    ``last_at`` (UTC, may be NaT): the columnar form of ``knows_edges`` for whole-tenant analytics."""
+    parts = []
+    for a, b in schema.PEOPLE:
+        frame = store.read_frame(tenant, KNOWS_PAIR.format(a=a, b=b), {"tenant": tenant})
+        frame = frame[frame["strength"].notna() & (frame["strength"] > 0)]
+        if not frame.empty:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "a": (a + ":") + frame["a"].astype(str),
+                        "b": (b + ":") + frame["b"].astype(str),
+                        "strength": frame["strength"].astype(np.float64),
+                        "last_at": frame["last_at"],
+                    }
+                )
+            )
+    if not parts:
+        return pd.DataFrame({"a": [], "b": [], "strength": [], "last_at": pd.Series([], dtype="datetime64[us, UTC]")})
+    return pd.concat(parts, ignore_index=True)
 
 
 def rep_keys(store: GraphStore, tenant: str) -> list[str]:

@@ -178,3 +178,29 @@ def test_edge_cases() -> None:
         PathGraph.from_edges([("a", "b", 1.5, None)])
     with pytest.raises(ValueError):
         PathGraph.from_edges([("a", "b", 0.0, None)])
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_from_frame_is_from_edges(seed: int) -> None:
+    """The columnar build (whole tenants) answers exactly like the row-by-row one, stale edges included."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    g = _graph(seed, 60, 180)
+    rows = []
+    for u, v, d in g.edges(data=True):
+        when = None if rng.random() < 0.2 else NOW - timedelta(days=int(rng.integers(0, 800)))
+        rows.append((f"C:{u}", f"C:{v}", d["s"], when))
+    frame = pd.DataFrame(rows, columns=["a", "b", "strength", "last_at"])
+    frame["last_at"] = pd.to_datetime(frame["last_at"], utc=True)
+    by_rows, by_frame = PathGraph.from_edges(rows), PathGraph.from_frame(frame)
+    found = 0
+    for target in range(0, 60, 7):
+        kwargs = {"k": 3, "max_hops": 4, "now": NOW, "max_age": timedelta(days=365)}
+        a = best_paths(by_rows, ["C:0", "C:1"], f"C:{target}", **kwargs)  # type: ignore[arg-type]
+        b = best_paths(by_frame, ["C:0", "C:1"], f"C:{target}", **kwargs)  # type: ignore[arg-type]
+        assert [(p.nodes, round(p.strength, 12)) for p in a.paths] == [
+            (p.nodes, round(p.strength, 12)) for p in b.paths
+        ]
+        found += len(a.paths)
+    assert found > 0
