@@ -33,7 +33,6 @@ The buffer pool defaults to 2 GB: at 1M nodes the app's 256 MB, and 1 GB after a
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import heapq
 import json
@@ -351,12 +350,8 @@ def nx_org_tree(nodes: dict[str, Any], lines: Sequence[tuple[str, str, str, floa
 
 
 def phase_org(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
-    from graph import schema
     from graph.analytics.orgchart import OrgPerson, build_org_chart
-    from graph.analytics.strength import StrengthAccumulator
     from graph.intelligence import orgchart
-    from graph.intelligence import people as P
-    from graph.repositories import base
 
     account = m["big_org_account"].split("/", 1)[1]
     section(f"2. org chart of {account} ({m['big_org_size']:,} people): orgchart.org_chart")
@@ -371,34 +366,18 @@ def phase_org(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
     results["org"] = {"end_to_end": s}
 
     say("  where the time goes (the service's steps, replayed one by one):")
-    uid = schema.uid(TENANT, account)
-    once("get account node", lambda: base.get_node(store=store, tenant=TENANT, label="Account", record_id=account))
-    rows = once("read staff (ACCOUNT_CONTACTS)", lambda: store.read(TENANT, P.ACCOUNT_CONTACTS, {"account": uid}))
-    staff = {r["id"]: r for r in rows if r["until"] is None or r["until"] >= now.date()}
-    uids = [schema.uid(TENANT, i) for i in staff]
-    explicit = once(
-        "read explicit REPORTS_TO (EXPLICIT_REPORTS)",
-        lambda: [(r["report"], r["manager"]) for r in store.read(TENANT, P.EXPLICIT_REPORTS, {"uids": uids})],
+    data = once(
+        "read: staff, explicit lines, emails sent, KNOWS in + to reps",
+        lambda: orgchart._read(store, TENANT, account, now),
     )
-    keys = [P.key("Contact", i) for i in staff]
-    events = once(
-        "read the people's interactions (events_of_people)", lambda: list(P.events_of_people(store, TENANT, keys))
-    )
-    acc = StrengthAccumulator()
-    once(f"StrengthAccumulator.add x {len(events):,} events", lambda: [acc.add(e) for e in events])
-    people = [OrgPerson(key=i, title=r["title"], name=r["name"], department=r["department"]) for i, r in staff.items()]
-    counts = orgchart._contact_counts(acc.email_counts)
-    chart = once(
-        "build_org_chart (explicit + inferred)",
-        lambda: build_org_chart(people, explicit=explicit, email_counts=counts, include_inferred=True),
-    )
-    pairs = once("acc.pairs(now)", lambda: acc.pairs(now))
-    ranked = once(
-        f"influence inside the account ({len(pairs):,} pairs)", lambda: orgchart._influence(staff, chart, pairs)
-    )
-    names = once("read rep names", lambda: orgchart._rep_names(store, TENANT, pairs))
-    facts = once("rep facts", lambda: orgchart._rep_facts(pairs, names, now))
+    chart = once("build_org_chart (explicit + inferred)", lambda: orgchart._chart(data, include_inferred=True))
+    ranked = once(f"influence inside the account ({len(data.pairs):,} pairs)", lambda: orgchart._influence(data, chart))
+    facts = once("rep facts", lambda: orgchart._rep_facts(data.reps, now))
     once("nested JSON (_tree)", lambda: [orgchart._tree(r, ranked, facts) for r in chart.roots])
+    people = [
+        OrgPerson(key=i, title=r["title"], name=r["name"], department=r["department"]) for i, r in data.staff.items()
+    ]
+    explicit, counts = data.explicit, data.counts
 
     # the pure part, and the tree assembly alone vs networkx
     times, chart = repeat(
@@ -431,35 +410,6 @@ def phase_org(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
     say(f"    {ratio(s_nx['p50'], s_ours['p50'])} (p50)")
     say(f"  same roots: {same}. networkx covers only this assembly: it has no title/email inference, no influence")
     results["org"] |= {"build": s_build, "tree_ours": s_ours, "tree_nx": s_nx}
-    whatif_org(store, uid, len(events))
-
-
-KNOWS_OF_ACCOUNT = """
-MATCH (c:Contact)-[w:WORKS_AT]->(:Account {uid: $account}) WHERE w.until IS NULL
-MATCH (c)-[k:KNOWS]-(p)
-RETURN c.id AS id, label(p) AS label, p.id AS other, k.strength AS strength, k.last_at AS last_at
-"""
-
-
-def whatif_org(store: Any, account_uid: str, n_events: int) -> None:
-    """What an org chart built on the stored KNOWS edges (kept current by refresh_knows on every
-    import) would read for influence and rep facts, instead of every interaction of the account.
-
-    Email counts (the inference's other input) aggregated by one engine query were tried too: ~250 ms
-    at 0.1 scale, but at 1M nodes "buffer pool is full" even with 1 GB (and the pool stays stuck
-    afterwards), so they are left out: they would have to be stored, like KNOWS."""
-    p = {"account": account_uid}
-    try:
-        t_rows, rows = repeat(lambda: store.read(TENANT, KNOWS_OF_ACCOUNT, p), 3)
-        t_df, _ = repeat(lambda: df_read(store, KNOWS_OF_ACCOUNT, p), 3)
-    except Exception as exc:  # a what-if must not stop the bench
-        say(f"  what-if: stored KNOWS of the account's people failed: {str(exc)[:100]}")
-        return
-    say(
-        f"  what-if (not the service's code): the stored KNOWS of the account's people, {len(rows):,} rows: "
-        f"store.read {np.median(t_rows) * 1000:.1f} ms, get_as_df {np.median(t_df) * 1000:.1f} ms "
-        f"(instead of {n_events:,} events read + accumulated + acc.pairs)"
-    )
 
 
 # --- 3. hierarchy roll-up -------------------------------------------------------------------------
@@ -564,108 +514,21 @@ def nx_pagerank(n: int, src: Any, dst: Any, w: Any, tol: float, max_iter: int) -
     return t1 - t0, t2 - t1, scores
 
 
-def influence_breakdown(store: Any) -> tuple[float, float, Any]:
-    """Replay ``recompute_tenant``'s steps one by one; returns (compute s, pagerank s, PageRank result)."""
-    from graph.analytics.influence import InfluenceConfig, influence, pagerank
-    from graph.analytics.titles import parse_title
+def influence_breakdown(store: Any) -> tuple[float, float, float, Any]:
+    """Replay ``recompute_tenant``'s two steps; returns (read s, rank s, pagerank s, PageRank result)."""
+    from graph.analytics.influence import InfluenceConfig, pagerank
     from graph.intelligence import influence as I
-    from graph.intelligence import people as P
 
-    def read_people() -> list[Any]:
-        out = {}
-        for label in P.PEOPLE_LABELS:
-            for r in store.read(TENANT, I.PEOPLE_TITLES.format(label=label), {"tenant": TENANT}):
-                k = P.key(label, r["id"])
-                out[k] = I.Person(k, r["name"], r["title"])
-        return list(out.values())
-
-    def read_reports() -> list[tuple[str, str, float]]:
-        out = []
-        for label in P.PEOPLE_LABELS:
-            for r in store.read(TENANT, I.ALL_REPORTS.format(label=label), {"tenant": TENANT}):
-                out.append((P.key(label, r["report"]), P.key(label, r["manager"]), 1.0))
-        return out
-
-    people = once("read people + titles (PEOPLE_TITLES)", read_people)
-    reports = once("read REPORTS_TO (ALL_REPORTS)", read_reports)
-    edges = once(
-        "read KNOWS (knows_edges) + tuples", lambda: [(e.a, e.b, e.strength) for e in P.knows_edges(store, TENANT)]
-    )
     t0 = time.perf_counter()
-    res = once("compute (index, CSR, lines, title levels, PageRank, blend)", lambda: I.compute(people, edges, reports))
-    compute_s = time.perf_counter() - t0
-    levels = once(
-        "  of which: title levels (parse_title per person, lru-cached)",
-        lambda: np.array([parse_title(p.title).level if p.title else 0 for p in people], dtype=np.float64),
-    )
+    graph = once("read_tenant_graph (people, KNOWS, REPORTS_TO as columns)", lambda: I.read_tenant_graph(store, TENANT))
+    t1 = time.perf_counter()
+    res = once("rank_tenant (index, CSR, lines, title levels, PageRank, blend)", lambda: I.rank_tenant(graph))
+    t2 = time.perf_counter()
     cfg = InfluenceConfig()
-    once("  of which: influence() = transition + PageRank + blend", lambda: influence(res.graph, seniority=levels))
-    t0 = time.perf_counter()
     pr = pagerank(res.graph, damping=cfg.damping, tol=cfg.tol, max_iter=cfg.max_iter)
-    pr_s = time.perf_counter() - t0
+    pr_s = time.perf_counter() - t2
     say(f"    {'  of which: pagerank alone':<58} {pr_s * 1000:10.1f} ms  ({pr.iterations} iterations)")
-    return compute_s, pr_s, pr
-
-
-def whatif_influence(store: Any, service: Any) -> None:
-    """The same scores from columnar reads (``get_as_df``) and numpy instead of a dict per row and a
-    Python tuple per edge: what ``recompute_tenant`` could cost (not the service's code)."""
-    from graph import schema
-    from graph.analytics.csr import IdIndex, csr_from_arrays
-    from graph.analytics.influence import InfluenceConfig, influence
-    from graph.analytics.titles import parse_title
-    from graph.intelligence import influence as I
-    from graph.intelligence import people as P
-
-    cfg = InfluenceConfig()
-    t0 = time.perf_counter()
-    frames = {lb: df_read(store, I.PEOPLE_TITLES.format(label=lb), {"tenant": TENANT}) for lb in P.PEOPLE_LABELS}
-    offset, index, start = {}, {}, 0
-    for label, df in frames.items():
-        offset[label], index[label] = start, pd.Index(df["id"])
-        start += len(df)
-    n = start
-
-    def positions(label: str, ids: pd.Series) -> npt.NDArray[np.int64]:
-        return np.asarray(index[label].get_indexer(ids), dtype=np.int64)
-
-    src, dst, wts = [], [], []
-    for a, b in schema.PEOPLE:
-        k = df_read(store, P.KNOWS_PAIR.format(a=a, b=b), {"tenant": TENANT})
-        s, d, w = positions(a, k["a"]), positions(b, k["b"]), k["strength"].fillna(0).to_numpy(np.float64)
-        ok = (s >= 0) & (d >= 0) & (w > 0)
-        s, d, w = s[ok] + offset[a], d[ok] + offset[b], w[ok]
-        src += [s, d]
-        dst += [d, s]
-        wts += [w, w]
-    for label in P.PEOPLE_LABELS:
-        r = df_read(store, I.ALL_REPORTS.format(label=label), {"tenant": TENANT})
-        s, d = positions(label, r["report"]), positions(label, r["manager"])
-        ok = (s >= 0) & (d >= 0)
-        src.append(s[ok] + offset[label])
-        dst.append(d[ok] + offset[label])
-        wts.append(np.full(int(ok.sum()), cfg.reporting_weight))
-    t_read = time.perf_counter() - t0
-    titles = pd.concat([df["title"] for df in frames.values()], ignore_index=True)
-    codes, uniques = pd.factorize(titles)
-    level_of = np.array([parse_title(t).level if t else 0 for t in uniques] + [0], dtype=np.float64)
-    levels = level_of[codes]  # code -1 (no title) picks the trailing 0
-    keys = np.concatenate([(label + ":" + df["id"]).to_numpy(object) for label, df in frames.items()])
-    ids: IdIndex[Any] = IdIndex(tuple(keys), {k: i for i, k in enumerate(keys)})
-    graph = csr_from_arrays(n, np.concatenate(src), np.concatenate(dst), np.concatenate(wts), ids=ids)
-    known = levels > 0
-    if known.any():  # as the service: unknown titles get the mean prior of the known ones
-        cfg = dataclasses.replace(cfg, unknown_level_prior=float(np.clip(levels[known], 0, 5).mean() / 5.0))
-    res = influence(graph, seniority=levels, config=cfg)
-    total = time.perf_counter() - t0
-    mine = res.score[[ids.positions[str(k)] for k in service.graph.ids.keys]]
-    diff = float(np.max(np.abs(mine - service.score))) if len(mine) else 0.0
-    say(
-        f"  what-if (not the service's code): same graph from columnar reads (get_as_df) + numpy: {total:.2f} s "
-        f"(reads {t_read:.2f} s, keys + levels + CSR + PageRank {total - t_read:.2f} s); "
-        f"max |score - service's| = {diff:.1e}"
-    )
-    results["influence_whatif_s"] = total
+    return t1 - t0, t2 - t1, pr_s, pr
 
 
 def phase_influence(args: argparse.Namespace, store: Any) -> None:
@@ -686,8 +549,7 @@ def phase_influence(args: argparse.Namespace, store: Any) -> None:
         f"{g.nnz:,} weighted arcs, {result.iterations} iterations, converged {result.converged}"
     )
     say("  where the time goes (the service's steps, replayed one by one):")
-    compute_s, pr_s, _ = influence_breakdown(store)
-    whatif_influence(store, result)
+    read_s, compute_s, pr_s, _ = influence_breakdown(store)
     service_pr = result.pagerank
     del result
     gc.collect()
@@ -722,13 +584,14 @@ def phase_influence(args: argparse.Namespace, store: Any) -> None:
         say(f"  max |ours - networkx| PageRank = {diff:.2e}")
     del scores
     gc.collect()
+    nx_e2e = read_s + nx_total  # networkx needs the same graph read from the store first
     say(
-        f"  recompute_tenant end to end (incl. store reads) {s_e2e:8.2f} s vs networkx build + pagerank (no reads) "
-        f"{nx_total:.2f} s: {ratio(nx_total, s_e2e)}  " + tgt("influence_vs_nx", nx_total / s_e2e)
+        f"  rank_tenant (the computation)                   {compute_s:8.2f} s vs networkx build + pagerank "
+        f"{nx_total:.2f} s: {ratio(nx_total, compute_s)}  " + tgt("influence_vs_nx", nx_total / compute_s)
     )
     say(
-        f"  compute() from the edge lists                   {compute_s:8.2f} s vs the same: "
-        f"{ratio(nx_total, compute_s)}"
+        f"  recompute_tenant end to end (incl. reads)       {s_e2e:8.2f} s vs networkx with the same reads "
+        f"{nx_e2e:.2f} s: {ratio(nx_e2e, s_e2e)} (reads {read_s:.2f} s are the same for both)"
     )
     say(
         f"  pagerank alone (CSR ready)                      {pr_s:8.2f} s vs nx.pagerank alone {nx_pr:.2f} s: "
@@ -737,7 +600,9 @@ def phase_influence(args: argparse.Namespace, store: Any) -> None:
     results["influence"] = {
         "end_to_end_s": s_e2e,
         "runs": times,
+        "read_s": read_s,
         "compute_s": compute_s,
+        "nx_end_to_end_s": nx_e2e,
         "pagerank_s": pr_s,
         "nx_s": nx_total,
         "nx_pagerank_s": nx_pr,

@@ -219,7 +219,39 @@ def recompute_tenant(
     store: GraphStore, tenant: str, gds: Any | None = None
 ) -> tuple[InfluenceResult, Mapping[str, Person], list[tuple[str, str, float]]]:
     """Read people, reporting lines and KNOWS as columns; rank. With ``gds``, PageRank is GDS's
-    (see ``gds.py``).
+    (see ``gds.py``)."""
+    graph = read_tenant_graph(store, tenant)
+    result = rank_tenant(graph)
+    if gds is not None:
+        from graph.intelligence.gds import gds_pagerank
+
+        result = with_pagerank(result, gds_pagerank(gds, tenant))
+    return result, graph.table(), graph.reports()
+
+
+@dataclass
+class TenantGraph:
+    """The whole tenant's people and relationships as position arrays (see ``read_tenant_graph``)."""
+
+    people: _TenantPeople
+    src: npt.NDArray[np.int64]
+    dst: npt.NDArray[np.int64]
+    strength: npt.NDArray[np.float64]
+    line_src: npt.NDArray[np.int64]
+    line_dst: npt.NDArray[np.int64]
+
+    def table(self) -> PeopleTable:
+        p = self.people
+        return PeopleTable(pd.Index(p.keys, dtype=object), np.asarray(p.names, object), np.asarray(p.titles, object))
+
+    def reports(self) -> list[tuple[str, str, float]]:
+        keys = np.asarray(self.people.keys, dtype=object)
+        pairs = zip(keys[self.line_src].tolist(), keys[self.line_dst].tolist(), strict=True)
+        return [(r, m, 1.0) for r, m in pairs]
+
+
+def read_tenant_graph(store: GraphStore, tenant: str) -> TenantGraph:
+    """People, KNOWS and REPORTS_TO of the tenant, read as columns.
 
     Relationships are read by the engine's internal node ids (integers) and mapped to positions
     with a sorted search, never through per-row Python objects or string ids: at 400k people and
@@ -247,23 +279,22 @@ def recompute_tenant(
         ok = (r >= 0) & (m >= 0)
         rsrc.append(r[ok])
         rdst.append(m[ok])
-    line_src, line_dst = np.concatenate(rsrc), np.concatenate(rdst)
-    result = compute_arrays(
-        people.index(),
+    return TenantGraph(
+        people,
         np.concatenate(src),
         np.concatenate(dst),
         np.concatenate(strength),
-        (line_src, line_dst, np.ones(len(line_src))),
-        _levels(people.titles),
+        np.concatenate(rsrc),
+        np.concatenate(rdst),
     )
-    if gds is not None:
-        from graph.intelligence.gds import gds_pagerank
 
-        result = with_pagerank(result, gds_pagerank(gds, tenant))
-    keys = np.asarray(people.keys, dtype=object)
-    reports = [(r, m, 1.0) for r, m in zip(keys[line_src].tolist(), keys[line_dst].tolist(), strict=True)]
-    table = PeopleTable(pd.Index(keys), np.asarray(people.names, object), np.asarray(people.titles, object))
-    return result, table, reports
+
+def rank_tenant(graph: TenantGraph, config: InfluenceConfig | None = None) -> InfluenceResult:
+    """Influence over a tenant graph (PageRank + seniority blend), no I/O."""
+    lines = (graph.line_src, graph.line_dst, np.ones(len(graph.line_src)))
+    return compute_arrays(
+        graph.people.index(), graph.src, graph.dst, graph.strength, lines, _levels(graph.people.titles), config
+    )
 
 
 def _texts(column: pd.Series) -> list[str | None]:
