@@ -27,9 +27,9 @@ both paths agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -231,22 +231,37 @@ def counts_before(
     return out
 
 
+Table = pd.DataFrame | Mapping[str, Any]  # a DataFrame or a dict of equal-length arrays
+
+
+def first_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct ``(a, b)`` pair, in input order (what
+    ``drop_duplicates`` keeps). ``a`` and ``b``: non-negative integer arrays ``[n]``."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    key = a * (int(b.max()) + 1) + b
+    _, first = np.unique(key, return_index=True)
+    return np.sort(first)
+
+
 def engagement(
     n: int,
     cut: np.ndarray,
-    inter: pd.DataFrame,
-    contact_parts: pd.DataFrame,
-    rep_parts: pd.DataFrame,
-) -> pd.DataFrame:
-    """Engagement columns for ``n`` targets from long tables already cut at each target's time.
+    inter: Table,
+    contact_parts: Table,
+    rep_parts: Table,
+) -> dict[str, np.ndarray]:
+    """Engagement columns ``[n]`` for ``n`` targets from long tables already cut at each target's time.
 
     ``inter``: one row per (target ``row``, interaction ``inter``) with ``at`` (days) and ``kind``.
-    ``contact_parts``: (``row``, ``inter``, ``contact``, ``prole`` participant role, ``level``,
-    ``deal_role`` the contact's ON_DEAL role on this deal or None). ``rep_parts``: (``row``, ``rep``).
+    ``contact_parts``: (``row``, ``inter``, ``contact`` integer id, ``prole`` participant role,
+    ``level``, ``deal_role`` the contact's ON_DEAL role on this deal or None). ``rep_parts``:
+    (``row``, ``rep`` integer id). Plain numpy, so one deal (the API) costs microseconds.
     """
-    rows = inter["row"].to_numpy(dtype=np.int64)
-    kind = inter["kind"].to_numpy(dtype=object)
-    at = inter["at"].to_numpy(dtype=np.float64)
+    rows = np.asarray(inter["row"], dtype=np.int64)
+    kind = np.asarray(inter["kind"], dtype=object)
+    at = np.asarray(inter["at"], dtype=np.float64)
     out: dict[str, np.ndarray] = {
         "n_interactions": np.bincount(rows, minlength=n).astype(np.float64),
         "n_emails": np.bincount(rows, weights=(kind == "email").astype(float), minlength=n),
@@ -256,18 +271,19 @@ def engagement(
     }
     first = np.full(n, np.nan)
     last = np.full(n, np.nan)
-    if len(rows):
-        g = pd.DataFrame({"row": rows, "at": at}).groupby("row")["at"].agg(["min", "max"])
-        first[g.index.to_numpy()] = g["min"].to_numpy()
-        last[g.index.to_numpy()] = g["max"].to_numpy()
+    np.fmin.at(first, rows, at)  # fmin / fmax skip NaN, as a groupby min / max does
+    np.fmax.at(last, rows, at)
     out["first_at"], out["last_at"] = first, last
-    cp = contact_parts
-    replies = cp[cp["prole"] == "from"].drop_duplicates(["row", "inter"])
-    out["n_replies"] = np.bincount(replies["row"].to_numpy(dtype=np.int64), minlength=n).astype(np.float64)
-    touched = cp.drop_duplicates(["row", "contact"])
-    trow = touched["row"].to_numpy(dtype=np.int64)
-    tlevel = touched["level"].to_numpy(dtype=np.int64)
-    trole = touched["deal_role"].to_numpy(dtype=object)
+    crow = np.asarray(contact_parts["row"], dtype=np.int64)
+    cinter = np.asarray(contact_parts["inter"], dtype=np.int64)
+    contact = np.asarray(contact_parts["contact"], dtype=np.int64)
+    sent = np.asarray(contact_parts["prole"], dtype=object) == "from"
+    replies = first_pairs(crow[sent], cinter[sent])
+    out["n_replies"] = np.bincount(crow[sent][replies], minlength=n).astype(np.float64)
+    touched = first_pairs(crow, contact)
+    trow = crow[touched]
+    tlevel = np.asarray(contact_parts["level"], dtype=np.int64)[touched]
+    trole = np.asarray(contact_parts["deal_role"], dtype=object)[touched]
     out["n_contacts_touched"] = np.bincount(trow, minlength=n).astype(np.float64)
     out["n_senior_touched"] = np.bincount(trow, weights=(tlevel >= SENIOR).astype(float), minlength=n)
     max_level = np.zeros(n)
@@ -279,9 +295,10 @@ def engagement(
         ("buyer_engaged", "economic_buyer"),
     ):
         out[name] = (np.bincount(trow, weights=(trole == role).astype(float), minlength=n) > 0).astype(np.float64)
-    reps = rep_parts.drop_duplicates(["row", "rep"])
-    out["n_reps_involved"] = np.bincount(reps["row"].to_numpy(dtype=np.int64), minlength=n).astype(np.float64)
-    return pd.DataFrame(out)
+    rrow = np.asarray(rep_parts["row"], dtype=np.int64)
+    reps = first_pairs(rrow, np.asarray(rep_parts["rep"], dtype=np.int64))
+    out["n_reps_involved"] = np.bincount(rrow[reps], minlength=n).astype(np.float64)
+    return out
 
 
 def win_rate(won: np.ndarray, closed: np.ndarray, prior: np.ndarray) -> np.ndarray:
@@ -289,55 +306,61 @@ def win_rate(won: np.ndarray, closed: np.ndarray, prior: np.ndarray) -> np.ndarr
     return (won + SMOOTH * prior) / (closed + SMOOTH)
 
 
-def finish(raw: pd.DataFrame) -> pd.DataFrame:
-    """Raw per-target columns -> the model features, in ``FEATURES`` order (categoricals as strings)."""
-    cut = raw["cut"].to_numpy(dtype=np.float64)
-    f: dict[str, object] = {}
-    f["age_days"] = raw["age_days"].to_numpy(dtype=np.float64)
-    f["deal_size"] = raw["deal_size"].to_numpy(dtype=np.float64)
-    f["n_products"] = raw["n_products"].to_numpy(dtype=np.float64)
-    f["has_account"] = raw["account_uid"].notna().to_numpy(dtype=np.float64)
-    f["has_rep"] = raw["rep_uid"].notna().to_numpy(dtype=np.float64)
-    f["has_product"] = raw["product_uid"].notna().to_numpy(dtype=np.float64)
-    f["log_employees"] = np.log1p(raw["employees"].to_numpy(dtype=np.float64))
-    f["log_revenue"] = np.log1p(raw["annual_revenue"].to_numpy(dtype=np.float64))
+def finish_columns(raw: Table) -> dict[str, np.ndarray]:
+    """Raw per-target columns -> the model features ``[n]`` each, in ``FEATURES`` order (categoricals
+    as strings or None). ``raw``: a DataFrame or a dict of arrays (the single-deal path)."""
+
+    def num(c: str) -> np.ndarray:
+        return np.asarray(raw[c], dtype=np.float64)
+
+    cut = num("cut")
+    f: dict[str, np.ndarray] = {}
+    f["age_days"] = num("age_days")
+    f["deal_size"] = num("deal_size")
+    f["n_products"] = num("n_products")
+    for name, col in (("has_account", "account_uid"), ("has_rep", "rep_uid"), ("has_product", "product_uid")):
+        f[name] = pd.notna(np.asarray(raw[col], dtype=object)).astype(np.float64)
+    f["log_employees"] = np.log1p(num("employees"))
+    f["log_revenue"] = np.log1p(num("annual_revenue"))
     year = 1970.0 + cut / 365.2425
-    f["account_age_years"] = year - raw["year_established"].to_numpy(dtype=np.float64)
-    all_closed = raw["all_closed"].to_numpy(dtype=np.float64)
-    all_won = raw["all_won"].to_numpy(dtype=np.float64)
+    f["account_age_years"] = year - num("year_established")
+    all_closed = num("all_closed")
+    all_won = num("all_won")
     prior = np.where(all_closed > 0, (all_won + 1.0) / (all_closed + 2.0), 0.5)
     f["tenant_win_rate"] = prior
     for c in CATEGORICAL:
-        f[c] = raw[c].astype(object).where(raw[c].notna(), None).to_numpy(dtype=object)
-    n_int = raw["n_interactions"].to_numpy(dtype=np.float64)
+        values = np.array(raw[c], dtype=object)  # a copy
+        values[pd.isna(values)] = None
+        f[c] = values
+    n_int = num("n_interactions")
     for c in ("n_interactions", "n_emails", "n_meetings", "n_calls", "n_recent"):
-        f[c] = raw[c].to_numpy(dtype=np.float64)
+        f[c] = num(c)
     with np.errstate(invalid="ignore", divide="ignore"):
-        f["meeting_share"] = np.where(n_int > 0, raw["n_meetings"].to_numpy(dtype=np.float64) / n_int, np.nan)
-        f["reply_share"] = np.where(n_int > 0, raw["n_replies"].to_numpy(dtype=np.float64) / n_int, np.nan)
-        f["days_since_last"] = cut - raw["last_at"].to_numpy(dtype=np.float64)
-        f["days_since_first"] = cut - raw["first_at"].to_numpy(dtype=np.float64)
-        touched = raw["n_contacts_touched"].to_numpy(dtype=np.float64)
+        f["meeting_share"] = np.where(n_int > 0, num("n_meetings") / n_int, np.nan)
+        f["reply_share"] = np.where(n_int > 0, num("n_replies") / n_int, np.nan)
+        f["days_since_last"] = cut - num("last_at")
+        f["days_since_first"] = cut - num("first_at")
+        touched = num("n_contacts_touched")
         f["n_contacts_touched"] = touched
-        f["max_level_touched"] = raw["max_level_touched"].to_numpy(dtype=np.float64)
-        f["n_senior_touched"] = raw["n_senior_touched"].to_numpy(dtype=np.float64)
-        f["senior_share_touched"] = np.where(
-            touched > 0, raw["n_senior_touched"].to_numpy(dtype=np.float64) / touched, np.nan
-        )
+        f["max_level_touched"] = num("max_level_touched")
+        f["n_senior_touched"] = num("n_senior_touched")
+        f["senior_share_touched"] = np.where(touched > 0, num("n_senior_touched") / touched, np.nan)
     for c in ("dm_engaged", "champion_engaged", "buyer_engaged", "n_reps_involved"):
-        f[c] = raw[c].to_numpy(dtype=np.float64)
+        f[c] = num(c)
     for c in STRUCTURE:
-        f[c] = raw[c].to_numpy(dtype=np.float64)
+        f[c] = num(c)
     for g in HISTORY_GROUPS[1:]:
-        closed = raw[f"{g}_closed"].to_numpy(dtype=np.float64)
-        won = raw[f"{g}_won"].to_numpy(dtype=np.float64)
-        f[f"{g}_win_rate"] = win_rate(won, closed, prior)
+        closed = num(f"{g}_closed")
+        f[f"{g}_win_rate"] = win_rate(num(f"{g}_won"), closed, prior)
         f[f"{g}_closed"] = closed
-    f["rep_open"] = raw["rep_open"].to_numpy(dtype=np.float64)
-    f["account_open"] = raw["account_open"].to_numpy(dtype=np.float64)
-    out = pd.DataFrame({name: f[name] for name in FEATURES})
-    out.index = raw.index
-    return out
+    f["rep_open"] = num("rep_open")
+    f["account_open"] = num("account_open")
+    return {name: f[name] for name in FEATURES}
+
+
+def finish(raw: pd.DataFrame) -> pd.DataFrame:
+    """Raw per-target columns -> the model features, in ``FEATURES`` order (categoricals as strings)."""
+    return pd.DataFrame(finish_columns(raw), columns=list(FEATURES), index=raw.index)
 
 
 # --- batch (whole snapshot) ------------------------------------------------------------------------
@@ -472,7 +495,7 @@ def touched_pairs(snap: Snapshot, t: Targets) -> pd.DataFrame:
     return m[["row", "inter"]].merge(ci[["contact", "inter"]], on="inter")[["row", "contact"]].drop_duplicates()
 
 
-def _engagement_batch(snap: Snapshot, t: Targets, clevel: np.ndarray) -> pd.DataFrame:
+def _engagement_batch(snap: Snapshot, t: Targets, clevel: np.ndarray) -> dict[str, np.ndarray]:
     n = len(t)
     m = interactions_before_cut(snap, t)
     ci = snap.rels["contact_in"].rename(columns={"src": "contact", "dst": "inter", "role": "prole"})
@@ -577,7 +600,7 @@ def raw_features(snap: Snapshot, t: Targets) -> pd.DataFrame:
     cols: dict[str, object] = {"cut": t.cut, "age_days": t.age}
     cols |= _static(snap, t, keys)
     eng = _engagement_batch(snap, t, clevel)
-    cols |= {c: eng[c].to_numpy() for c in eng.columns}
+    cols |= eng
     cols |= _history_batch(snap, t, keys)
     cols |= _structure_batch(snap, t, keys, clevel)
     return pd.DataFrame({c: cols[c] for c in RAW_COLUMNS})

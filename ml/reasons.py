@@ -14,7 +14,7 @@ is the topic's contribution in log-odds (None for missing facts).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -246,14 +246,30 @@ def explain(raw: Row, feats: Row, contrib: Sequence[float], names: Sequence[str]
     return out
 
 
-def explain_all(raw: pd.DataFrame, feats: pd.DataFrame, contrib: np.ndarray, names: Sequence[str]) -> list[list[Any]]:
-    """Reasons for every row (``contrib`` is ``[n, len(names) + 1]``)."""
+def explain_all(
+    raw: pd.DataFrame | Mapping[str, Any],
+    feats: pd.DataFrame | Mapping[str, Any],
+    contrib: np.ndarray,
+    names: Sequence[str],
+) -> list[list[Any]]:
+    """Reasons for every row (``contrib`` is ``[n, len(names) + 1]``); ``raw`` and ``feats``:
+    DataFrames or dicts of equal-length arrays."""
     raw_rows = _records(raw)
     feat_rows = _records(feats)
     return [explain(r, f, c[: len(names)], names) for r, f, c in zip(raw_rows, feat_rows, contrib, strict=True)]
 
 
-def _records(frame: pd.DataFrame) -> list[Row]:
-    """Rows as dicts (``DataFrame.to_dict('records')`` costs ~10 ms for one wide row)."""
-    cols = list(frame.columns)
-    return [dict(zip(cols, r, strict=True)) for r in frame.to_numpy(dtype=object)]
+def _records(frame: pd.DataFrame | Mapping[str, Any]) -> list[Row]:
+    """Rows as dicts, a missing value (None or NaN) as None (pandas 3 stores a missing string as
+    NaN, and ``missing_facts`` asks ``is None``); ``_num`` reads None as NaN again.
+    (``DataFrame.to_dict('records')`` costs ~10 ms for one wide row.)"""
+    if isinstance(frame, pd.DataFrame):
+        cols = list(frame.columns)
+        values = frame.to_numpy(dtype=object)
+    else:
+        cols = list(frame)
+        values = np.empty((len(next(iter(frame.values()))) if cols else 0, len(cols)), dtype=object)
+        for j, c in enumerate(cols):
+            values[:, j] = np.asarray(frame[c], dtype=object)
+    values[pd.isna(values)] = None
+    return [dict(zip(cols, r, strict=True)) for r in values]

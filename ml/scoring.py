@@ -32,6 +32,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from graph import schema
 from graph.errors import NotFound, NotReady
 from graph.repositories import base
 from graph.store import GraphStore
@@ -146,10 +147,15 @@ def win_probability(
 ) -> dict[str, Any]:
     """The served model's win probability of one deal, with reasons. NotFound for an unknown deal
     (another tenant's included), then NotReady without a model."""
-    uid = base.require(store=store, tenant=tenant, label="Deal", record_id=deal_id)  # NotFound first
-    loaded = cache.deal_win(registry, tenant)
+    try:
+        loaded = cache.deal_win(registry, tenant)
+    except NotReady:
+        base.require(store=store, tenant=tenant, label="Deal", record_id=deal_id)  # NotFound first
+        raise
     mv = loaded.version
+    uid = schema.uid(tenant, deal_id)
     if loaded.selected == "gnn":
+        base.require(store=store, tenant=tenant, label="Deal", record_id=deal_id)
         table = loaded.score_table()
         entry = (table or {}).get("scores", {}).get(deal_id)
         if table is not None and entry is not None:
@@ -163,21 +169,37 @@ def win_probability(
                 "note": "from the last batch scoring run (`relgraph score`)",
             }
     at = today_days() if at is None else at
-    raw, X = local.features_at(store, tenant, [uid], at)
-    if len(raw) == 0:
+    probability, reasons = score_one(loaded.gbdt, store, tenant, uid, at)
+    if probability is None:
         raise NotFound(f"deal {deal_id!r} not found")
-    prob, reasons = gbdt_scores(loaded.gbdt, raw, X)
     out: dict[str, Any] = {
         "deal_id": deal_id,
-        "probability": round(float(prob[0]), 4),
+        "probability": round(probability, 4),
         "model_kind": "gbdt",
         "model_version": mv.version,
-        "reasons": reasons[0],
+        "reasons": reasons,
         "scored_at": _iso(at),
     }
     if loaded.selected == "gnn":
         out["note"] = "the served GNN has not scored this deal yet (run `relgraph score`): live GBDT score"
     return out
+
+
+def score_one(
+    model: GbdtModel, store: GraphStore, tenant: str, uid: str, at: float
+) -> tuple[float | None, list[dict[str, Any]]]:
+    """One deal's calibrated probability and reasons as of ``at`` (None if the deal does not exist).
+
+    The features come from targeted queries (``local.raw_columns_at``) and stay plain arrays from
+    there to LightGBM and the reasons (no DataFrame: ~3 ms saved per deal); the functions are the
+    ones batch scoring runs (``features.finish_columns``, ``GbdtModel.predict_explain``,
+    ``reasons.explain_all``), so both give the same answer (tested)."""
+    raw = local.raw_columns_at(store, tenant, [uid], at)
+    if len(raw["deal_uid"]) == 0:
+        return None, []
+    feats = F.finish_columns(raw)
+    prob, contrib = model.predict_explain(feats)
+    return float(prob[0]), explain_all(raw, feats, contrib, model.feature_names)[0]
 
 
 def open_deal_uids(store: GraphStore, tenant: str, page: int = 50_000) -> list[str]:

@@ -1,7 +1,8 @@
 """Deal-win model: LightGBM on the point-in-time tabular + graph features of ``ml.features``.
 
 Input: a feature frame ``[n_deals, n_features]`` (columns ``feature_names``; the categorical ones
-hold strings and are coded through a vocabulary fitted on the training rows, unknown -> missing).
+hold strings and are coded through a vocabulary fitted on the training rows, unknown -> missing):
+a DataFrame, or a dict of equal-length arrays (one deal through the API, without pandas).
 Output: ``predict(frame) -> [n_deals]`` calibrated win probabilities; ``contributions(frame) ->
 [n_deals, n_features + 1]`` per-feature log-odds contributions (LightGBM ``pred_contrib``, TreeSHAP;
 the last column is the bias), from which ``ml.reasons`` writes the reasons in words.
@@ -13,7 +14,7 @@ Training uses early stopping on a validation slice (AUC); the calibrator (isoton
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -43,6 +44,17 @@ PARAMS: Final[dict[str, Any]] = {
     "force_row_wise": True,
 }
 MAX_ROUNDS: Final = 2000
+
+Frame = pd.DataFrame | Mapping[str, Any]  # columns by name: a DataFrame or a dict of arrays ``[n]``
+
+
+def n_rows(frame: Frame) -> int:
+    """Rows of a DataFrame or of a dict of equal-length columns."""
+    if isinstance(frame, pd.DataFrame):
+        return len(frame)
+    return len(next(iter(frame.values()))) if len(frame) else 0
+
+
 EARLY_STOP: Final = 100
 
 
@@ -61,15 +73,15 @@ class Vocab:
             codes[c] = {str(v): i for i, v in enumerate(sorted(kept))}
         return cls(codes)
 
-    def encode(self, frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    def encode(self, frame: Frame, columns: Sequence[str]) -> np.ndarray:
         """``[n, len(columns)]`` float64: numeric columns as they are, categoricals as codes (NaN unknown)."""
-        out = np.empty((len(frame), len(columns)), dtype=np.float64)
+        out = np.empty((n_rows(frame), len(columns)), dtype=np.float64)
         for j, c in enumerate(columns):
             mapping = self.codes.get(c)
             if mapping is None:
-                out[:, j] = frame[c].to_numpy(dtype=np.float64)
+                out[:, j] = np.asarray(frame[c], dtype=np.float64)
             else:
-                values = frame[c].to_numpy(dtype=object)
+                values = np.asarray(frame[c], dtype=object)
                 out[:, j] = [mapping.get(str(v), np.nan) if v is not None else np.nan for v in values]
         return out
 
@@ -85,34 +97,34 @@ class GbdtModel:
     calibrator: Calibrator | None = None
     best_iteration: int = 0
 
-    def matrix(self, frame: pd.DataFrame) -> np.ndarray:
+    def matrix(self, frame: Frame) -> np.ndarray:
         """Features in training order, categoricals coded: ``[n, n_features]`` float64."""
         return self.vocab.encode(frame, self.feature_names)
 
-    def raw(self, frame: pd.DataFrame) -> np.ndarray:
+    def raw(self, frame: Frame) -> np.ndarray:
         """Uncalibrated probabilities ``[n]``."""
-        if len(frame) == 0:
+        if n_rows(frame) == 0:
             return np.zeros(0)
         out = self.booster.predict(self.matrix(frame), num_iteration=self.best_iteration or None, num_threads=1)
         return np.asarray(out)
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+    def predict(self, frame: Frame) -> np.ndarray:
         """Calibrated win probabilities ``[n]``."""
         p = self.raw(frame)
         return np.clip(self.calibrator(p), 0.001, 0.999) if self.calibrator is not None else p
 
-    def contributions(self, frame: pd.DataFrame) -> np.ndarray:
+    def contributions(self, frame: Frame) -> np.ndarray:
         """Log-odds contributions ``[n, n_features + 1]`` (last column: the bias)."""
-        if len(frame) == 0:
+        if n_rows(frame) == 0:
             return np.zeros((0, len(self.feature_names) + 1))
         out = self.booster.predict(
             self.matrix(frame), num_iteration=self.best_iteration or None, pred_contrib=True, num_threads=1
         )
         return np.asarray(out)
 
-    def predict_explain(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def predict_explain(self, frame: Frame) -> tuple[np.ndarray, np.ndarray]:
         """``(calibrated probabilities [n], contributions [n, n_features + 1])`` from one encoding."""
-        if len(frame) == 0:
+        if n_rows(frame) == 0:
             return np.zeros(0), np.zeros((0, len(self.feature_names) + 1))
         x = self.matrix(frame)
         it = self.best_iteration or None

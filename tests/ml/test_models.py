@@ -84,19 +84,6 @@ def test_scoring_without_a_model_is_not_ready(synthetic: Synthetic, tmp_path: Pa
         scoring.win_probability(store=synthetic.store, tenant="acme", deal_id="no-such-deal", registry=registry)
 
 
-def test_batch_scores_and_single_scores_agree(synthetic: Synthetic, tmp_path: Path) -> None:
-    registry = Registry(tmp_path / "models")
-    train_deal_win(synthetic.store, "acme", registry, with_gnn=False, evaluate=False)
-    summary = scoring.score_open_deals(store=synthetic.store, tenant="acme", registry=registry, at=20_000.5)
-    table = scoring.read_scores(registry, "acme")
-    assert summary["scored"] == table["count"] == len(synthetic.info["open_deals"]) + 1
-    deal = synthetic.info["open_deals"][0]
-    one = scoring.win_probability(store=synthetic.store, tenant="acme", deal_id=deal, registry=registry, at=20_000.5)
-    assert one["model_kind"] == "gbdt"
-    assert abs(one["probability"] - table["scores"][deal]["probability"]) < 1e-4
-    assert one["reasons"] == table["scores"][deal]["reasons"]
-
-
 def test_train_links_publishes_embeddings(synthetic: Synthetic, tmp_path: Path) -> None:
     registry = Registry(tmp_path / "models")
     mv = train_links(synthetic.store, "acme", registry, evaluate=False, epochs=10)
