@@ -156,7 +156,7 @@ def test_knows_from_the_stream_equals_knows_read_back_page_by_page(
     streamed = _knows(store, T)
     rows = store.read(T, "MATCH (p)-[:PARTICIPATED_IN]->() RETURN DISTINCT label(p) AS l, p.id AS p")
     people = [(r["l"], r["p"]) for r in rows]
-    monkeypatch.setattr("importers.knows.GROUP_LIMIT", 3)  # busy people read in pages of 3
+    monkeypatch.setattr("graph.intelligence.knows.GROUP_LIMIT", 3)  # busy people read in pages of 3
     refresh_knows(store=store, tenant=T, people=people)
     _same_knows(_knows(store, T), streamed)
 

@@ -1,0 +1,72 @@
+"""KNOWS refresh: full and incremental agree, deleted interactions take their pairs with them, and
+the evidence carries the directed email counts the org chart reads."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from graph.backends.embedded import LadybugStore
+from graph.intelligence.knows import refresh_knows
+from graph.model import ContactCreate, InteractionRecord, Participant, RepCreate
+from graph.repositories import contacts, interactions, reps
+
+T = "t"
+WHEN = datetime(2026, 3, 1, tzinfo=UTC)
+STORED = (
+    "MATCH (a)-[k:KNOWS]->(b) RETURN a.id AS a, b.id AS b, k.strength AS s, k.interactions AS n, k.evidence AS ev"
+)
+
+
+def _people(store: LadybugStore) -> None:
+    for pid in ("ann", "bob", "cy", "dee"):
+        contacts.contacts.create(store=store, tenant=T, data=ContactCreate(id=pid, name=pid.title()))
+    reps.reps.create(store=store, tenant=T, data=RepCreate(id="rae", name="Rae"))
+
+
+def _email(store: LadybugStore, sender: str, to: list[str], cc: list[str], days: int, kind: str = "contact") -> str:
+    parts = [Participant(person_id=sender, kind=kind, role="from")]  # type: ignore[arg-type]
+    parts += [Participant(person_id=p, role="to") for p in to] + [Participant(person_id=p, role="cc") for p in cc]
+    made = interactions.record(
+        store=store,
+        tenant=T,
+        data=InteractionRecord(kind="email", occurred_at=WHEN + timedelta(days=days), participants=parts),
+    )
+    return made.id
+
+
+def _stored(store: LadybugStore) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["a"], r["b"]): r for r in store.read(T, STORED)}
+
+
+def test_incremental_refresh_equals_full_and_keeps_directed_counts(store: LadybugStore) -> None:
+    _people(store)
+    first = [_email(store, "ann", ["bob"], ["cy"], d) for d in range(4)]
+    first.append(_email(store, "bob", ["ann"], [], 5))
+    refresh_knows(store, T, interaction_ids=first)
+    more = [_email(store, "rae", ["ann", "dee"], [], 6, kind="rep"), _email(store, "cy", ["dee"], ["bob"], 7)]
+    report = refresh_knows(store, T, interaction_ids=more)
+    assert report.created > 0 and report.as_of is not None
+    incremental = _stored(store)
+    full = refresh_knows(store, T)
+    assert full.created == 0 and full.updated == 0 and full.deleted == 0  # nothing left to correct
+    assert _stored(store) == incremental
+    ab = json.loads(incremental[("ann", "bob")]["ev"])
+    assert ab["email_to"] == [4, 1] and ab["email_cc"] == [0, 0]  # ann->bob on To 4 times, bob->ann once
+    ac = json.loads(incremental[("ann", "cy")]["ev"])
+    assert ac["email_cc"] == [4, 0]
+    assert ("ann", "rae") in incremental  # Contact:ann < Rep:rae
+
+
+def test_deleting_an_interaction_removes_pairs_it_alone_supported(store: LadybugStore) -> None:
+    _people(store)
+    keep = _email(store, "ann", ["bob"], [], 1)
+    only = _email(store, "cy", ["dee"], [], 2)
+    refresh_knows(store, T)
+    assert ("cy", "dee") in _stored(store)
+    interactions.interactions.delete(store=store, tenant=T, record_id=only)
+    report = refresh_knows(store, T, people=[("Contact", "cy"), ("Contact", "dee")])
+    assert report.deleted == 1
+    assert set(_stored(store)) == {("ann", "bob")}
+    assert keep
