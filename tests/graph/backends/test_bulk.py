@@ -31,7 +31,7 @@ def _seed(store: LadybugStore) -> None:
 
 def test_rels_are_created_with_typed_props_and_missing_endpoints_skipped(store: LadybugStore) -> None:
     _seed(store)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"src": _uid("c0"), "dst": _uid("a0"), "title": "CTO", "since": date(2020, 1, 2), "until": None},
         {"src": _uid("c1"), "dst": _uid("a0")},  # props left out: null
         {"src": _uid("nobody"), "dst": _uid("a0"), "title": "ghost"},
@@ -40,7 +40,8 @@ def test_rels_are_created_with_typed_props_and_missing_endpoints_skipped(store: 
     assert store.bulk_insert_rels("acme", "WORKS_AT", "Contact", "Account", rows) == 2
     found = store.read(
         "acme",
-        "MATCH (c:Contact)-[w:WORKS_AT]->(:Account) RETURN c.id AS cid, w.title AS title, w.since AS since ORDER BY cid",
+        "MATCH (c:Contact)-[w:WORKS_AT]->(:Account) "
+        "RETURN c.id AS cid, w.title AS title, w.since AS since ORDER BY cid",
     )
     assert found == [
         {"cid": "c0", "title": "CTO", "since": date(2020, 1, 2)},
