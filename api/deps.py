@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.settings import Settings
 from graph.errors import Forbidden, Unauthenticated
+from graph.intelligence.sync import IntelligenceSync
 from graph.repositories.keys import Principal, authenticate
 from graph.store import GraphStore
 from search.index import SearchIndex
@@ -42,9 +43,15 @@ async def get_sync(request: Request) -> SearchSync:
     return sync
 
 
+async def get_intel(request: Request) -> IntelligenceSync:
+    intel: IntelligenceSync = request.app.state.intel
+    return intel
+
+
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 SearchDep = Annotated[SearchIndex, Depends(get_search)]
 SyncDep = Annotated[SearchSync, Depends(get_sync)]
+IntelDep = Annotated[IntelligenceSync, Depends(get_intel)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 _bearer = HTTPBearer(auto_error=False, description="An API key: `relgraph keys create --tenant T --role R`")
 

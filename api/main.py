@@ -28,8 +28,10 @@ from api.routers import (
 from api.routers import search as search_routes
 from api.settings import Settings, get_settings
 from graph.factory import open_store
+from graph.intelligence.hierarchy import AccountBooks
 from graph.intelligence.influence import TenantInfluence
 from graph.intelligence.intro import PathGraphs
+from graph.intelligence.sync import IntelligenceSync
 from graph.store import GraphStore
 from search.factory import make_sync, open_index
 from search.index import SearchIndex
@@ -62,12 +64,17 @@ def create_app(
         app.state.path_graphs = PathGraphs()
         app.state.influence = TenantInfluence(gds=_gds(settings))
         app.state.sync = make_sync(app.state.store, app.state.search, settings)
+        app.state.intel = IntelligenceSync(app.state.store, after_refresh=app.state.path_graphs.mark_stale)
+        app.state.books = AccountBooks(version=app.state.intel.version)
+        app.state.sync.listeners.append(app.state.intel.on_change)
         app.state.sync.start()
+        app.state.intel.start()
         # Catch up on writes whose index update a crash lost (see search.sync), off the start path.
         threading.Thread(target=_catch_up_all, args=(app.state.sync, app.state.store), daemon=True).start()
         try:
             yield
         finally:
+            app.state.intel.stop()
             app.state.sync.stop()
             if owned_search:
                 app.state.search.close()

@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,6 +92,7 @@ class SearchSync:
         self.watermarks = watermarks
         self.interval_s = interval_s
         self._pending: dict[str, set[Ref]] = {}
+        self.listeners: list[Callable[[str, list[Ref]], None]] = []
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
         self._stopping = False
@@ -100,7 +101,11 @@ class SearchSync:
 
     # --- fast path -------------------------------------------------------------------------------
     def notify(self, tenant: str, refs: Iterable[Ref]) -> None:
-        """Records changed (or were deleted) in the graph; index them soon."""
+        """Records changed (or were deleted) in the graph; index them soon. ``listeners`` hear of
+        every change, indexed or not (the intelligence caches and KNOWS refresh do)."""
+        refs = list(refs)
+        for listener in self.listeners:
+            listener(tenant, refs)
         refs = [r for r in refs if r[0] in DOC_TYPE]
         if not refs:
             return

@@ -8,11 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import StoreDep, TenantDep, Writer
+from api.deps import IntelDep, StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
+from graph.intelligence.sync import IntelligenceSync
 from graph.model import RecordId
-from graph.repositories.merge import MAX_MERGE, merge_records, undo_merge
+from graph.repositories.merge import MAX_MERGE, find_merge, merge_records, undo_merge
 from importers.duplicates import MAX_LIMIT, find_duplicates
+from search.sync import SearchSync
 
 router = APIRouter(tags=["duplicates"], responses=ERROR_RESPONSES)
 
@@ -90,11 +92,24 @@ class MergeOut(BaseModel):
         "subsidiary cycle is a 409."
     ),
 )
-def merge(body: MergeRequest, store: StoreDep, tenant: TenantDep, _: Writer) -> MergeOut:
+def merge(
+    body: MergeRequest, store: StoreDep, sync: SyncDep, intel: IntelDep, tenant: TenantDep, _: Writer
+) -> MergeOut:
     result = merge_records(
         store=store, tenant=tenant, kind=body.kind, keep_id=body.keep, merge_ids=body.merge, dry_run=body.dry_run
     )
+    if not body.dry_run:
+        _changed(sync, intel, tenant, body.kind, [body.keep, *body.merge])
     return MergeOut(**result)
+
+
+def _changed(sync: SearchSync, intel: IntelligenceSync, tenant: str, kind: str, ids: list[str]) -> None:
+    """Search drops the merged records and re-reads the kept one; a contact's relationships move with
+    it, so KNOWS is recomputed for everyone involved."""
+    label = "Contact" if kind == "contact" else "Account"
+    sync.notify(tenant, [(label, i) for i in ids])
+    if label == "Contact":
+        intel.people_changed(tenant, [(label, i) for i in ids])
 
 
 class UndoOut(BaseModel):
@@ -117,5 +132,8 @@ class UndoOut(BaseModel):
         "fields nobody changed since, when it was edited after the merge). 409 if a merged id exists again."
     ),
 )
-def undo(merge_id: str, store: StoreDep, tenant: TenantDep, _: Writer) -> UndoOut:
-    return UndoOut(**undo_merge(store=store, tenant=tenant, merge_id=merge_id))
+def undo(merge_id: str, store: StoreDep, sync: SyncDep, intel: IntelDep, tenant: TenantDep, _: Writer) -> UndoOut:
+    label, _keep = find_merge(store=store, tenant=tenant, merge_id=merge_id)
+    out = UndoOut(**undo_merge(store=store, tenant=tenant, merge_id=merge_id))
+    _changed(sync, intel, tenant, label.lower(), [out.keep, *out.restored])
+    return out

@@ -99,8 +99,11 @@ def intro_paths(
 
 
 @router.get("/accounts/{account_id}/hierarchy", summary="Ancestors and the whole subtree with roll-ups")
-def account_hierarchy(account_id: str, store: StoreDep, tenant: TenantDep) -> dict[str, Any]:
-    return hierarchy_service.hierarchy(store=store, tenant=tenant, account_id=account_id)
+def account_hierarchy(account_id: str, request: Request, store: StoreDep, tenant: TenantDep) -> dict[str, Any]:
+    """Per account and in total: open pipeline, won revenue, contacts, coverage (share of senior
+    contacts with a strong relationship to one of our reps), last interaction; any depth."""
+    books: hierarchy_service.AccountBooks = request.app.state.books
+    return hierarchy_service.hierarchy(store=store, tenant=tenant, account_id=account_id, books=books)
 
 
 @router.post("/relationships/refresh", summary="Recompute relationship strength (KNOWS) from all interactions")
@@ -108,6 +111,7 @@ async def refresh(request: Request, store: StoreDep, tenant: TenantDep, _: Write
     report = await run_in_threadpool(refresh_knows, store, tenant)
     request.app.state.path_graphs.invalidate(tenant)
     request.app.state.influence.invalidate(tenant)
+    request.app.state.intel.bump(tenant)
     return {
         "interactions": report.interactions,
         "pairs": report.pairs,

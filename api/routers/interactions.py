@@ -4,10 +4,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from api.deps import StoreDep, SyncDep, TenantDep, Writer
+from api.deps import IntelDep, StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from graph.model import Interaction, InteractionKind, InteractionRecord, InteractionUpdate, Page
 from graph.repositories import interactions as repo
+
+_LABELS = {"contact": "Contact", "rep": "Rep"}
 
 router = APIRouter(prefix="/interactions", tags=["interactions"], responses=ERROR_RESPONSES)
 
@@ -63,7 +65,12 @@ def update_interaction(
 
 
 @router.delete("/{interaction_id}", status_code=status.HTTP_204_NO_CONTENT, operation_id="delete_interaction")
-def delete_interaction(interaction_id: str, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer) -> Response:
+def delete_interaction(
+    interaction_id: str, store: StoreDep, sync: SyncDep, intel: IntelDep, tenant: TenantDep, _: Writer
+) -> Response:
+    # Who took part, read before the delete: their relationships (KNOWS) are recomputed without it.
+    people = repo.participants(store=store, tenant=tenant, interaction_id=interaction_id)
     repo.interactions.delete(store=store, tenant=tenant, record_id=interaction_id)
     sync.notify(tenant, [("Interaction", interaction_id)])
+    intel.people_changed(tenant, [(_LABELS[p["kind"]], p["person_id"]) for p in people if p["kind"] in _LABELS])
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -72,8 +72,16 @@ class PathGraphs:
         return graph, reps, ref
 
     def invalidate(self, tenant: str) -> None:
+        """Drop the graph: the next request builds a new one (and waits for it)."""
         with self._lock:
             self._graphs.pop(tenant, None)
+
+    def mark_stale(self, tenant: str) -> None:
+        """Rebuild in the background on the next request, serving the current graph meanwhile."""
+        with self._lock:
+            hit = self._graphs.get(tenant)
+            if hit is not None:
+                self._graphs[tenant] = (-float("inf"), *hit[1:])
 
 
 def intro_paths(

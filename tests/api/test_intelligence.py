@@ -137,3 +137,45 @@ def test_hierarchy_rollups(client: TestClient, account: H) -> None:
     assert top["tree"]["children"][0]["children"][0]["id"] == "acme-de"
     assert top["total"]["contacts"] == 4 and top["total"]["senior_contacts"] >= 2
     assert 0 < top["total"]["coverage"] <= 1
+
+
+def _email(client: TestClient, h: H, sender: str, to: list[str], cc: list[str], days_ago: int) -> str:
+    parts = [{"person_id": sender, "role": "from"}]
+    parts += [{"person_id": p, "role": "to"} for p in to] + [{"person_id": p, "role": "cc"} for p in cc]
+    body = {"kind": "email", "occurred_at": (NOW - timedelta(days=days_ago)).isoformat(), "participants": parts}
+    return str(_ok(client.post("/interactions", json=body, headers=h), 201)["id"])
+
+
+def test_relationships_follow_writes_without_a_manual_refresh(client: TestClient, admin: H) -> None:
+    """Recording interactions refreshes KNOWS in the background (no POST /relationships/refresh);
+    deleting the only interaction between two people removes their relationship."""
+    _ok(client.post("/accounts", json={"id": "ini", "name": "Initech"}, headers=admin), 201)
+    for pid, title in {"vp": "VP Engineering", "m1": "Engineering Manager", "m2": "Engineering Manager"}.items():
+        _ok(client.post("/contacts", json={"id": pid, "name": pid.upper(), "title": title}, headers=admin), 201)
+        client.put(f"/contacts/{pid}/employments", json={"account_id": "ini", "title": title}, headers=admin)
+    for d in range(5):  # m1 keeps the VP in copy: the VP is m1's boss
+        _email(client, admin, "m1", ["m2"], ["vp"], d + 1)
+    lone = _email(client, admin, "m2", ["vp"], [], 1)
+    client.app.state.intel.flush()  # type: ignore[attr-defined]
+    rels = {r["id"]: r for r in _ok(client.get("/contacts/m1/relationships", headers=admin))}
+    assert set(rels) == {"m2", "vp"} and rels["m2"]["by_channel"] == {"email": 5}
+    chart = _ok(client.get("/accounts/ini/orgchart", headers=admin))
+    (root,) = chart["roots"]
+    m1 = next(c for c in root["reports"] if c["id"] == "m1")
+    assert root["id"] == "vp" and m1["manager_line"]["source"] == "inferred"
+    assert any("cc'd on 5 of 5 emails" in e for e in m1["manager_line"]["evidence"])
+    assert client.delete(f"/interactions/{lone}", headers=admin).status_code == 204
+    client.app.state.intel.flush()  # type: ignore[attr-defined]
+    assert "vp" not in {r["id"] for r in _ok(client.get("/contacts/m2/relationships", headers=admin))}
+
+
+def test_hierarchy_sees_a_write_at_once_and_then_serves_the_cached_book(client: TestClient, account: H) -> None:
+    first = _ok(client.get("/accounts/acme/hierarchy", headers=account))
+    client.app.state.books.build_now(client.app.state.store, "acme")  # type: ignore[attr-defined]
+    assert _ok(client.get("/accounts/acme/hierarchy", headers=account)) == first  # the book answers the same
+    _ok(client.post("/deals", json={"id": "d3", "name": "More", "amount": 25.0}, headers=account), 201)
+    client.put("/deals/d3/account", json={"account_id": "acme-eu"}, headers=account)
+    after = _ok(client.get("/accounts/acme/hierarchy", headers=account))
+    assert after["total"]["open_pipeline"] == first["total"]["open_pipeline"] + 25.0
+    client.app.state.books.build_now(client.app.state.store, "acme")  # type: ignore[attr-defined]
+    assert _ok(client.get("/accounts/acme/hierarchy", headers=account)) == after

@@ -1,0 +1,144 @@
+"""Keeps what is derived from the graph current after writes through the API.
+
+Every write reported by the routers (``on_change``, the same notifications search gets) moves the
+tenant's ``version``, which the cached views compare against (``hierarchy.AccountBooks``).
+Interactions recorded, changed or deleted are queued and, about once a second, one background
+worker refreshes KNOWS for their participants (``knows.refresh_knows``, incremental: only the pairs
+of those people) and marks the tenant's warm-path graph for a background rebuild.
+
+A crash between a write and its refresh loses the refresh (not the write): ``POST
+/relationships/refresh`` or ``relgraph refresh-knows`` recomputes every pair.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from graph.intelligence.knows import Person, refresh_knows
+from graph.store import GraphStore
+
+logger = logging.getLogger(__name__)
+
+Ref = tuple[str, str]  # (label, id)
+
+
+@dataclass
+class _Pending:
+    interactions: set[str] = field(default_factory=set)
+    people: set[Person] = field(default_factory=set)
+
+
+class IntelligenceSync:
+    """Tenant versions plus the background KNOWS refresh. ``after_refresh(tenant)`` runs after each
+    successful refresh (the app marks its path graphs stale there)."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        after_refresh: Callable[[str], None] | None = None,
+        interval_s: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._after = after_refresh or (lambda tenant: None)
+        self._interval = interval_s
+        self._versions: dict[str, int] = {}
+        self._pending: dict[str, _Pending] = {}
+        self._cond = threading.Condition()
+        self._busy = False
+        self._stopping = False
+        self._worker: threading.Thread | None = None
+
+    # --- versions --------------------------------------------------------------------------------
+    def version(self, tenant: str) -> int:
+        with self._cond:
+            return self._versions.get(tenant, 0)
+
+    def bump(self, tenant: str) -> None:
+        with self._cond:
+            self._versions[tenant] = self._versions.get(tenant, 0) + 1
+
+    # --- changes ---------------------------------------------------------------------------------
+    def on_change(self, tenant: str, refs: Iterable[Ref]) -> None:
+        """A write happened: bump the version; queue interactions for the KNOWS refresh."""
+        ids = {rid for label, rid in refs if label == "Interaction"}
+        with self._cond:
+            self._versions[tenant] = self._versions.get(tenant, 0) + 1
+            if ids:
+                self._pending.setdefault(tenant, _Pending()).interactions.update(ids)
+                self._cond.notify()
+
+    def people_changed(self, tenant: str, people: Iterable[Person]) -> None:
+        """Their interactions changed in a way the interaction ids no longer show (a deletion)."""
+        people = set(people)
+        with self._cond:
+            self._versions[tenant] = self._versions.get(tenant, 0) + 1
+            if people:
+                self._pending.setdefault(tenant, _Pending()).people.update(people)
+                self._cond.notify()
+
+    # --- worker ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._worker is None:
+            self._stopping = False
+            self._worker = threading.Thread(target=self._run, name="knows-sync", daemon=True)
+            self._worker.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._worker is not None:
+            self._worker.join(timeout=60)
+            self._worker = None
+        self.flush()
+
+    def flush(self) -> int:
+        """Refresh everything pending now, in the caller's thread; returns tenants refreshed. Waits
+        for a batch the worker is running so that, on return, every earlier change is applied."""
+        with self._cond:
+            while self._busy:
+                self._cond.wait()
+            batch, self._pending = self._pending, {}
+            self._busy = bool(batch)
+        try:
+            return self._apply(batch)
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                self._cond.wait(self._interval)  # gather a batch: a burst of writes is one refresh
+                while self._busy:
+                    self._cond.wait()
+                batch, self._pending = self._pending, {}
+                self._busy = True
+            try:
+                self._apply(batch)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _apply(self, batch: dict[str, _Pending]) -> int:
+        done = 0
+        for tenant, pending in batch.items():
+            try:
+                refresh_knows(self._store, tenant, people=pending.people, interaction_ids=sorted(pending.interactions))
+            except Exception:  # one tenant's failure must not stop the others; a full refresh repairs it
+                logger.exception("KNOWS refresh of %s failed", tenant)
+                continue
+            self.bump(tenant)
+            self._after(tenant)
+            done += 1
+        return done
