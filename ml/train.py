@@ -6,12 +6,14 @@ Deal-win, two phases on the same snapshot and examples (``features.examples``):
    dates) train, deals closed on or after ``T`` test. The last 20% of the training deals by close
    date are the validation slice (early stopping, calibration, model choice). Every model sees the
    same rows: the GNN, LightGBM with graph features, LightGBM without graph features (plain CRM
-   columns only), and the majority baseline.
+   columns only), the hybrid (LightGBM with graph features and GNN embeddings, cross-fitted in
+   time inside the training rows: ``models/deal_win_hybrid.py``) and the majority baseline.
 2. *Serving*: the same models refitted on every closed deal, the latest 20% by close date held out
    for early stopping, calibration and choosing the model to serve: the higher validation AUC wins
-   (``meta["selected"]``), the GNN only by a margin of ``GNN_MARGIN`` (ties and noise go to the
-   GBDT, which scores a single deal live). The GBDT is always saved too: it computes the reasons, and serves single
-   deals that the GNN's batch table has not scored yet.
+   (``meta["selected"]``), the GNN and the hybrid only by a margin of ``GNN_MARGIN`` (ties and
+   noise go to the GBDT, which scores a single deal live; those two need the graph and score in
+   batch). The GBDT is always saved too: it computes the reasons, and serves single deals that the
+   batch table has not scored yet.
 
 All rows of one deal (its landmarks) fall on the same side of every split.
 """
@@ -34,6 +36,7 @@ from ml.hetero import GraphPreprocess, all_edge_types, build_graph
 from ml.metrics import binary_report
 from ml.models.deal_win_gbdt import GbdtModel, train_gbdt
 from ml.models.deal_win_gnn import GnnModel, device, train_gnn
+from ml.models.deal_win_hybrid import HybridModel, train_hybrid
 from ml.registry import ModelVersion, Registry, dump_json
 from ml.snapshot import Snapshot, read_snapshot
 from ml.timeutil import to_date, today_days
@@ -98,6 +101,7 @@ class Fitted:
     gbdt: GbdtModel
     gbdt_plain: GbdtModel | None
     gnn: GnnModel | None
+    hybrid: HybridModel | None = None
     prob: dict[str, np.ndarray] = field(default_factory=dict)
     valid_auc: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -113,10 +117,11 @@ def fit_models(
     with_gnn: bool,
     with_plain: bool,
     gnn_epochs: int,
+    with_hybrid: bool = False,
     extra: F.Targets | None = None,
     X_extra: pd.DataFrame | None = None,
 ) -> Fitted:
-    """Fit the GBDT (+ plain GBDT, + GNN) on ``split.fit``, validating on ``split.valid``.
+    """Fit the GBDT (+ plain GBDT, + GNN, + hybrid) on ``split.fit``, validating on ``split.valid``.
 
     ``extra`` targets (open deals) join the GNN's graph as unlabelled nodes, so a serving GNN can
     score them later from the same kind of graph."""
@@ -181,6 +186,28 @@ def fit_models(
         out.prob["gnn"] = gnn.predict(data)[:n]
         out.valid_auc["gnn"] = binary_report(y[split.valid], raw[:n][split.valid])["auc"]
         out.prob["gnn_extra"] = gnn.predict(data)[n:]
+    if with_gnn and with_hybrid:
+        started = time.perf_counter()
+        all_t, all_x, n = t, X, len(t)
+        if extra is not None and X_extra is not None and len(extra):
+            all_t = _concat(t, extra)
+            all_x = pd.concat([X, X_extra], ignore_index=True)
+        pad = np.zeros(len(all_t) - n, dtype=bool)
+        hybrid, data = train_hybrid(
+            snap,
+            all_t,
+            all_x,
+            np.r_[split.fit, pad],
+            np.r_[split.valid, pad],
+            params_for=gbdt_params,
+            gnn_epochs=gnn_epochs,
+        )
+        frame = hybrid.frame(all_x, data)
+        out.hybrid = hybrid
+        out.seconds["hybrid"] = time.perf_counter() - started
+        prob = hybrid.gbdt.predict(frame)
+        out.prob["hybrid"], out.prob["hybrid_extra"] = prob[:n], prob[n:]
+        out.valid_auc["hybrid"] = binary_report(y[split.valid], hybrid.gbdt.raw(frame[:n][split.valid]))["auc"]
     return out
 
 
@@ -196,13 +223,16 @@ def _concat(a: F.Targets, b: F.Targets) -> F.Targets:
 
 MODEL_NAMES: Final = {
     "gnn": "GNN (hetero GraphSAGE)",
+    "hybrid": "GBDT + graph + GNN embeddings",
     "gbdt": "GBDT + graph features",
     "gbdt_plain": "GBDT without graph features",
     "majority": "majority baseline",
 }
 
 
-def evaluate_snapshot(snap: Snapshot, *, with_gnn: bool = True, gnn_epochs: int = 300) -> dict[str, Any]:
+def evaluate_snapshot(
+    snap: Snapshot, *, with_gnn: bool = True, gnn_epochs: int = 300, with_hybrid: bool = True
+) -> dict[str, Any]:
     """Phase 1: every model on the temporal split; test metrics per model (see the module docstring)."""
     t = F.examples(snap)
     if len(np.unique(t.deal)) < MIN_DEALS:
@@ -212,7 +242,9 @@ def evaluate_snapshot(snap: Snapshot, *, with_gnn: bool = True, gnn_epochs: int 
         )
     _, X = F.deal_features(snap, t)
     split = temporal_split(t.close, with_test=True)
-    fitted = fit_models(snap, t, X, split, with_gnn=with_gnn, with_plain=True, gnn_epochs=gnn_epochs)
+    fitted = fit_models(
+        snap, t, X, split, with_gnn=with_gnn, with_plain=True, gnn_epochs=gnn_epochs, with_hybrid=with_hybrid
+    )
     y = t.label
     table = {}
     for name in MODEL_NAMES:
@@ -229,12 +261,19 @@ def evaluate_snapshot(snap: Snapshot, *, with_gnn: bool = True, gnn_epochs: int 
     }
 
 
+BATCH_KINDS: Final = ("gnn", "hybrid")  # need the graph around each deal: scored by ``relgraph score``
+
+
 def select_model(valid_auc: dict[str, float]) -> str:
-    """The GBDT unless the GNN beats it by ``GNN_MARGIN`` validation AUC: the GBDT scores one deal
-    live and explains itself, so a tie (or noise) goes to it."""
+    """The GBDT unless the GNN or the hybrid beats it by ``GNN_MARGIN`` validation AUC (then the
+    better of those two): the GBDT scores one deal live and explains itself, so a tie (or noise)
+    goes to it."""
     gbdt = float(np.nan_to_num(valid_auc.get("gbdt", float("nan")), nan=-1.0))
-    gnn = float(np.nan_to_num(valid_auc.get("gnn", float("nan")), nan=-1.0))
-    return "gnn" if "gnn" in valid_auc and gnn > gbdt + GNN_MARGIN else "gbdt"
+    batch = {k: float(np.nan_to_num(valid_auc[k], nan=-1.0)) for k in BATCH_KINDS if k in valid_auc}
+    if not batch:
+        return "gbdt"
+    best = max(batch, key=lambda k: batch[k])
+    return best if batch[best] > gbdt + GNN_MARGIN else "gbdt"
 
 
 def snapshot_info(snap: Snapshot) -> dict[str, Any]:
@@ -247,6 +286,7 @@ def train_deal_win(
     registry: Registry,
     *,
     with_gnn: bool = True,
+    with_hybrid: bool = True,
     evaluate: bool = True,
     gnn_epochs: int = 300,
     snap: Snapshot | None = None,
@@ -257,7 +297,9 @@ def train_deal_win(
     snap = snap if snap is not None else read_snapshot(store, tenant)
     read_s = time.perf_counter() - started
     at = today_days() if at is None else at
-    evaluation = evaluate_snapshot(snap, with_gnn=with_gnn, gnn_epochs=gnn_epochs) if evaluate else None
+    evaluation = (
+        evaluate_snapshot(snap, with_gnn=with_gnn, gnn_epochs=gnn_epochs, with_hybrid=with_hybrid) if evaluate else None
+    )
     t = F.examples(snap)
     if len(np.unique(t.deal)) < MIN_DEALS:
         raise NotReady(
@@ -269,9 +311,18 @@ def train_deal_win(
     open_t = F.open_deals(snap, at)
     _, X_open = F.deal_features(snap, open_t)
     fitted = fit_models(
-        snap, t, X, split, with_gnn=with_gnn, with_plain=False, gnn_epochs=gnn_epochs, extra=open_t, X_extra=X_open
+        snap,
+        t,
+        X,
+        split,
+        with_gnn=with_gnn,
+        with_plain=False,
+        gnn_epochs=gnn_epochs,
+        with_hybrid=with_hybrid,
+        extra=open_t,
+        X_extra=X_open,
     )
-    candidates = {k: v for k, v in fitted.valid_auc.items() if k in ("gbdt", "gnn")}
+    candidates = {k: v for k, v in fitted.valid_auc.items() if k in ("gbdt", *BATCH_KINDS)}
     selected = select_model(candidates)
     mv = registry.start(tenant, "deal-win")
     try:
@@ -279,13 +330,15 @@ def train_deal_win(
         if fitted.gnn is not None and fitted.prep is not None:
             fitted.gnn.save(mv.path)
             dump_json(mv.file("hetero.json"), fitted.prep.to_json())
+        if fitted.hybrid is not None:
+            fitted.hybrid.save(mv.path)
         mv.meta.update(
             {
                 "model_kinds": sorted(candidates),
                 "selected": selected,
                 "selection": (
-                    f"validation AUC on the latest 20% of closed deals (by close date); the GNN is served "
-                    f"only if it beats the GBDT by {GNN_MARGIN}"
+                    f"validation AUC on the latest 20% of closed deals (by close date); the GNN or the hybrid "
+                    f"(scored in batch) is served only if it beats the GBDT by {GNN_MARGIN}"
                 ),
                 "snapshot": {**snapshot_info(snap), "cut_at": datetime.fromtimestamp(at * 86400, UTC).isoformat()},
                 "split": split.info(),

@@ -56,6 +56,9 @@ def train_deal_win(
     tenant: Tenant,
     data_dir: DataDir = None,
     gnn: Annotated[bool, typer.Option("--gnn/--no-gnn", help="Also train the GNN (and let it compete).")] = True,
+    hybrid: Annotated[
+        bool, typer.Option("--hybrid/--no-hybrid", help="Also train the hybrid (GBDT on GNN embeddings; needs --gnn).")
+    ] = True,
     epochs: Annotated[int, typer.Option(help="GNN epochs at most (early stopping).")] = 300,
     evaluate: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="Report the temporal test.")] = True,
 ) -> None:
@@ -66,7 +69,7 @@ def train_deal_win(
     _threads()
     store, registry = _open(data_dir)
     try:
-        mv = run(store, tenant, registry, with_gnn=gnn, evaluate=evaluate, gnn_epochs=epochs)
+        mv = run(store, tenant, registry, with_gnn=gnn, with_hybrid=hybrid, evaluate=evaluate, gnn_epochs=epochs)
     except RelgraphError as exc:
         raise _fail(exc) from exc
     finally:
@@ -139,6 +142,7 @@ def evaluate(
     tenant: Annotated[str | None, typer.Option(help="Evaluate this existing tenant instead.")] = None,
     data_dir: DataDir = None,
     gnn: Annotated[bool, typer.Option("--gnn/--no-gnn", help="Include the GNN.")] = True,
+    hybrid: Annotated[bool, typer.Option("--hybrid/--no-hybrid", help="Include the hybrid (needs --gnn).")] = True,
     epochs: Annotated[int, typer.Option(help="GNN epochs at most.")] = 300,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON.")] = None,
 ) -> None:
@@ -151,7 +155,9 @@ def evaluate(
         if tenant:
             store, _ = _open(data_dir)
             try:
-                results = {tenant: ev.evaluate_tenant(store, tenant, with_gnn=gnn, gnn_epochs=epochs)}
+                results = {
+                    tenant: ev.evaluate_tenant(store, tenant, with_gnn=gnn, gnn_epochs=epochs, with_hybrid=hybrid)
+                }
             finally:
                 store.close()
         else:
@@ -159,7 +165,7 @@ def evaluate(
                 typer.echo(f"Maven data not found at {maven_dir} (pass --maven-dir)", err=True)
                 raise typer.Exit(2)
             names = tuple(dataset or ("maven", "demo"))
-            results = ev.run(maven_dir, datasets=names, with_gnn=gnn, gnn_epochs=epochs)
+            results = ev.run(maven_dir, datasets=names, with_gnn=gnn, gnn_epochs=epochs, with_hybrid=hybrid)
     except RelgraphError as exc:
         raise _fail(exc) from exc
     typer.echo(ev.format_results(results))

@@ -31,7 +31,13 @@ class Reason(BaseModel):
 class WinProbability(BaseModel):
     deal_id: str
     probability: float = Field(ge=0, le=1, description="Calibrated probability that the deal is won.")
-    model_kind: str = Field(description="'gbdt' (LightGBM with graph features) or 'gnn'.")
+    model_kind: str = Field(
+        description=(
+            "The model that produced the probability: 'gbdt' (LightGBM with graph features, scored live), "
+            "'gnn' or 'hybrid' (LightGBM on graph features and GNN embeddings), both scored in batch by "
+            "`relgraph score`. The version's meta.json says which model won on validation."
+        )
+    )
     model_version: str
     reasons: list[Reason]
     scored_at: str = Field(description="When the probability was computed (UTC, ISO 8601).")

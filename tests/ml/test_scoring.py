@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ml import local, scoring
-from ml.registry import Registry
+from ml.registry import Registry, dump_json
 from ml.train import train_deal_win
 from tests.ml.conftest import Synthetic
 
@@ -45,3 +45,21 @@ def test_the_cache_serves_the_latest_version(synthetic: Synthetic, tmp_path: Pat
     assert got["model_version"] == second.version != first.version
     registry.set_latest("acme", "deal-win", first.version)  # a rollback takes effect too
     assert cache.deal_win(registry, "acme").version.version == first.version
+
+
+def test_a_served_hybrid_scores_in_batch_and_says_so(synthetic: Synthetic, tmp_path: Path) -> None:
+    registry = Registry(tmp_path / "models")
+    mv = train_deal_win(synthetic.store, "acme", registry, with_gnn=True, evaluate=False, gnn_epochs=20)
+    dump_json(mv.file("meta.json"), {**mv.meta, "selected": "hybrid"})  # as if it had won on validation
+    cache = scoring.ModelCache()
+    deal = synthetic.info["open_deals"][0]
+    live = scoring.win_probability(store=synthetic.store, tenant="acme", deal_id=deal, registry=registry, cache=cache)
+    assert live["model_kind"] == "gbdt" and "hybrid" in live["note"] and "relgraph score" in live["note"]
+    summary = scoring.score_open_deals(store=synthetic.store, tenant="acme", registry=registry, at=AT)
+    assert summary["model_kind"] == "hybrid"
+    table = scoring.read_scores(registry, "acme")
+    got = scoring.win_probability(store=synthetic.store, tenant="acme", deal_id=deal, registry=registry, cache=cache)
+    assert got["model_kind"] == "hybrid" and got["model_version"] == mv.version
+    assert got["probability"] == table["scores"][deal]["probability"]
+    assert got["reasons"] == table["scores"][deal]["reasons"] and got["scored_at"] == table["scored_at"]
+    assert "batch" in got["note"]
