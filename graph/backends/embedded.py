@@ -372,6 +372,25 @@ class LadybugStore:
                 _forget_frames(tdb.writer)
         return int(result[0]["created"]) if result else 0
 
+    def scan_frame(self, tenant: str, query: str, frame: pd.DataFrame) -> list[Row]:
+        """Run a read that scans ``frame`` (``LOAD FROM $frame ...``) and return its rows.
+
+        The bulk writers' lookups: which of a batch's ids or pairs exist, with their stored values,
+        in one statement. A DataFrame scan skips the per-value parameter conversion of
+        ``UNWIND $list`` (2-3x faster at 20k keys) and, unlike a parameter list, the engine's
+        cached statement is dropped afterwards (``_forget_frames``).
+        """
+        with self._use(tenant) as tdb, tdb.reader() as conn:
+            try:
+                return _rows(conn.execute(query, {"frame": frame}))
+            except RuntimeError as exc:
+                err = translate(exc)
+                if _pool_exhausted(err):
+                    tdb.exhausted = True
+                raise err from exc
+            finally:
+                _forget_frames(conn)
+
     def analyst_query(
         self, tenant: str, query: str, params: Params | None, *, timeout_s: float, max_rows: int
     ) -> AnalystResult:

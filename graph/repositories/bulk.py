@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Final, Protocol, runtime_checkable
 
+import pandas as pd
+
 from graph import schema
 from graph.cypher import set_clause
 from graph.repositories import base, links
@@ -43,11 +45,27 @@ UPDATE_INTO: Final = (
 # for every batch: the write side of a mail import grew with the square of the mailbox.
 ANCHOR_AT_TARGET: Final = frozenset({"PARTICIPATED_IN", "OWNS"})
 STORED_PROPS: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n.id AS id, {columns}"
+# One lookup per batch on stores that scan DataFrames: which pairs have both endpoints, and the
+# stored props of those already linked. The rows of pairs with a missing endpoint are absent.
+SCAN_PAIRS: Final = (
+    "LOAD FROM $frame MATCH (a:{src} {{uid: src_uid}}) MATCH (b:{dst} {{uid: dst_uid}}) "
+    "OPTIONAL MATCH (a)-[r:{rel}]->(b) RETURN src_uid, dst_uid, r IS NOT NULL AS linked{columns}"
+)
 CHUNK: Final = 5000
+SCAN_CHUNK: Final = 50_000
 RECYCLE_EVERY: Final = 40_000
 
 Placeholders = Callable[[NodeRow], Collection[str]]
 """Which props of a row are stand-ins, to be written only where the stored value is empty."""
+
+
+@runtime_checkable
+class FrameScanner(Protocol):
+    """A store that runs ``LOAD FROM $frame`` reads over a DataFrame (the embedded engine)."""
+
+    def scan_frame(self, tenant: str, query: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
+        """The rows of ``query``, which scans ``frame`` as ``$frame``."""
+        ...
 
 
 @runtime_checkable
@@ -92,6 +110,8 @@ class StoreRowWriter:
         return WriteResult(created=res.created, updated=res.updated, unchanged=res.unchanged)
 
     def upsert_rels(self, rel_type: str, src_label: str, dst_label: str, rows: Sequence[RelRow]) -> WriteResult:
+        if isinstance(self.store, FrameScanner):
+            return self._upsert_rels_scanned(self.store, rel_type, src_label, dst_label, rows)
         uid = schema.uid
         srcs = self._existing(src_label, {uid(self.tenant, r.src_id) for r in rows})
         dsts = self._existing(dst_label, {uid(self.tenant, r.dst_id) for r in rows})
@@ -113,6 +133,50 @@ class StoreRowWriter:
             )
         self._count(created + updated)
         return WriteResult(created=created, updated=updated, unchanged=unchanged, missing=missing)
+
+    def _upsert_rels_scanned(
+        self, store: FrameScanner, rel: str, src: str, dst: str, rows: Sequence[RelRow]
+    ) -> WriteResult:
+        """``upsert_rels`` with one lookup per batch: endpoints and existing pairs together."""
+        spec = schema.RELS[rel]
+        prefix = f"{self.tenant}/"
+        keys = [(prefix + r.src_id, prefix + r.dst_id) for r in rows]
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        for key, r in zip(keys, rows, strict=True):
+            latest[key] = {k: v for k, v in r.props.items() if k in spec.props}
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        columns = "".join(f", r.{k} AS {k}" for k in spec.props)
+        query = SCAN_PAIRS.format(src=src, dst=dst, rel=rel, columns=columns)
+        pairs = list(latest)
+        for i in range(0, len(pairs), SCAN_CHUNK):
+            chunk = pairs[i : i + SCAN_CHUNK]
+            frame = pd.DataFrame(
+                {
+                    "src_uid": pd.Series([s for s, _ in chunk], dtype=object),
+                    "dst_uid": pd.Series([d for _, d in chunk], dtype=object),
+                }
+            )
+            for rec in store.scan_frame(self.tenant, query, frame):
+                found.setdefault((rec["src_uid"], rec["dst_uid"]), rec)
+        missing = [r for key, r in zip(keys, rows, strict=True) if key not in found]
+        creates: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for key, props in latest.items():
+            stored = found.get(key)
+            if stored is None:
+                continue
+            if not stored["linked"]:
+                creates.append({"src": key[0], "dst": key[1], **props})
+            elif any(stored.get(k) != v for k, v in props.items()):
+                updates.append({"src": key[0], "dst": key[1], **props})
+        created = self.store.bulk_insert_rels(self.tenant, rel, src, dst, creates) if creates else 0
+        template = UPDATE_INTO if rel in ANCHOR_AT_TARGET else links.UPDATE_PAIRS
+        for names, group in _by_props(updates, spec).items():
+            setc = set_clause(self.store.dialect, "r", [(k, spec.props[k]) for k in names], source="r0")
+            self.store.write(self.tenant, template.format(src=src, rel=rel, dst=dst, set=setc), {"rows": group})
+        unchanged = len(found) - len(creates) - len(updates)
+        self._count(created + len(updates))
+        return WriteResult(created=created, updated=len(updates), unchanged=unchanged, missing=missing)
 
     def _upsert_into(self, rel: str, src: str, dst: str, rows: Sequence[dict[str, Any]]) -> tuple[int, int, int]:
         """``links.upsert_links`` with the existing pairs read from the targets' side."""
