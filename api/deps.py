@@ -96,9 +96,10 @@ async def get_principal(
         raise Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
     cache: KeyCache = request.app.state.key_cache
     found = cache.cached(credentials.credentials)
-    if found is not None:
-        return found
-    return await run_in_threadpool(cache.get, store, credentials.credentials)
+    if found is None:
+        found = await run_in_threadpool(cache.get, store, credentials.credentials)
+    request.state.tenant = found.tenant  # for api.versions: a successful write moves the tenant's version
+    return found
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

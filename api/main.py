@@ -27,7 +27,9 @@ from api.routers import (
 )
 from api.routers import search as search_routes
 from api.settings import Settings, get_settings
+from api.versions import WriteVersions
 from graph.factory import open_store
+from graph.intelligence.cache import ViewCache
 from graph.intelligence.hierarchy import AccountBooks
 from graph.intelligence.influence import TenantInfluence
 from graph.intelligence.intro import PathGraphs
@@ -66,6 +68,7 @@ def create_app(
         app.state.sync = make_sync(app.state.store, app.state.search, settings)
         app.state.intel = IntelligenceSync(app.state.store, after_refresh=app.state.path_graphs.mark_stale)
         app.state.books = AccountBooks(version=app.state.intel.version)
+        app.state.views = ViewCache(app.state.intel.version)
         app.state.sync.listeners.append(app.state.intel.on_change)
         app.state.sync.start()
         app.state.intel.start()
@@ -83,6 +86,7 @@ def create_app(
 
     app = FastAPI(title="relgraph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(WriteVersions, on_write=lambda tenant: app.state.intel.bump(tenant))
     for module in (
         health,
         accounts,

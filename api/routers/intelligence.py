@@ -11,6 +11,7 @@ from graph.errors import InvalidInput
 from graph.intelligence import hierarchy as hierarchy_service
 from graph.intelligence import influence as influence_service
 from graph.intelligence import intro, orgchart
+from graph.intelligence.cache import ViewCache
 from graph.intelligence.knows import refresh_knows
 from graph.intelligence.relationships import relationships
 from graph.repositories import base
@@ -35,10 +36,17 @@ def rep_relationships(rep_id: str, store: StoreDep, tenant: TenantDep, limit: Li
 
 
 @router.get("/accounts/{account_id}/influence", summary="Who matters inside the account, explained")
-def account_influence(account_id: str, store: StoreDep, tenant: TenantDep, limit: Limit = 20) -> dict[str, Any]:
+def account_influence(
+    account_id: str, request: Request, store: StoreDep, tenant: TenantDep, limit: Limit = 20
+) -> dict[str, Any]:
     """PageRank over the time-decayed interaction graph plus reporting lines (explicit and inferred,
     weighted by confidence), blended with seniority from titles; each person with top contributors."""
-    return orgchart.account_influence(store=store, tenant=tenant, account_id=account_id, limit=limit)
+    views: ViewCache = request.app.state.views
+    return views.get(  # type: ignore[no-any-return]
+        tenant,
+        ("influence", account_id, limit),
+        lambda: orgchart.account_influence(store=store, tenant=tenant, account_id=account_id, limit=limit),
+    )
 
 
 @router.get("/influence", summary="Who matters across the tenant's whole network")
@@ -51,11 +59,18 @@ def tenant_influence(
 
 
 @router.get("/accounts/{account_id}/orgchart", summary="The account's org chart, explicit and inferred")
-def account_orgchart(account_id: str, store: StoreDep, tenant: TenantDep, inferred: bool = True) -> dict[str, Any]:
+def account_orgchart(
+    account_id: str, request: Request, store: StoreDep, tenant: TenantDep, inferred: bool = True
+) -> dict[str, Any]:
     """Nested tree: person, title, department, seniority, influence, the line to their manager
     (explicit, or inferred with confidence and evidence), strongest relationship to one of our
     reps, and whether we met them in the last 90 days. `inferred=false` shows explicit lines only."""
-    return orgchart.org_chart(store=store, tenant=tenant, account_id=account_id, include_inferred=inferred)
+    views: ViewCache = request.app.state.views
+    return views.get(  # type: ignore[no-any-return]
+        tenant,
+        ("orgchart", account_id, inferred),
+        lambda: orgchart.org_chart(store=store, tenant=tenant, account_id=account_id, include_inferred=inferred),
+    )
 
 
 @router.get("/paths/intro", summary="Warm introduction paths from our reps to a contact or into an account")

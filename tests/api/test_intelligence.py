@@ -179,3 +179,22 @@ def test_hierarchy_sees_a_write_at_once_and_then_serves_the_cached_book(client: 
     assert after["total"]["open_pipeline"] == first["total"]["open_pipeline"] + 25.0
     client.app.state.books.build_now(client.app.state.store, "acme")  # type: ignore[attr-defined]
     assert _ok(client.get("/accounts/acme/hierarchy", headers=account)) == after
+
+
+def test_cached_org_chart_follows_a_write(client: TestClient, account: H) -> None:
+    def line_of_mgr() -> dict[str, Any]:
+        chart = _ok(client.get("/accounts/acme/orgchart", headers=account))
+        stack = list(chart["roots"])
+        while stack:
+            n = stack.pop()
+            for c in n["reports"]:
+                if c["id"] == "mgr":
+                    return {"manager": n["id"], **c["manager_line"]}
+                stack.append(c)
+        raise AssertionError("mgr has no manager line")
+
+    assert line_of_mgr()["source"] == "inferred"
+    assert line_of_mgr()["source"] == "inferred"  # served from the cache
+    assert client.put("/contacts/mgr/manager", json={"manager_id": "ceo"}, headers=account).status_code < 300
+    line = line_of_mgr()
+    assert line["source"] == "explicit" and line["manager"] == "ceo"

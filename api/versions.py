@@ -1,0 +1,37 @@
+"""Every successful write through the API moves its tenant's version, whatever the route: the
+cached views (org charts, account influence, hierarchy roll-ups) compare against it, so a user sees
+their own write at once. Cheaper and harder to forget than a call in each router.
+
+A pure ASGI middleware: the version moves when the response starts (the write has committed), before
+the client can read the response and ask again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class WriteVersions:
+    def __init__(self, app: ASGIApp, on_write: Callable[[str], None]) -> None:
+        self.app = app
+        self.on_write = on_write
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_moving_version(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                state: dict[str, Any] = scope.get("state") or {}
+                tenant = state.get("tenant")
+                if isinstance(tenant, str):
+                    self.on_write(tenant)
+            await send(message)
+
+        await self.app(scope, receive, send_moving_version)
