@@ -30,8 +30,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+import pandas as pd
+
 from graph import schema
-from graph.analytics.strength import KINDS, ROLES, InteractionEvent, PairStrength, StrengthAccumulator, StrengthConfig
+from graph.analytics.strength import (
+    KINDS,
+    ROLES,
+    InteractionEvent,
+    PairKey,
+    PairStrength,
+    StrengthAccumulator,
+    StrengthConfig,
+    pair_key,
+)
 from graph.cypher import label_of
 from graph.intelligence import people as P
 from graph.repositories import links
@@ -52,16 +63,29 @@ PARTICIPANTS_OF: Final = (
     "UNWIND $uids AS u MATCH (i:Interaction {{uid: u}}) MATCH (p)-[r:PARTICIPATED_IN]->(i) "
     "RETURN i.id AS iid, i.kind AS kind, i.occurred_at AS at, {label} AS label, p.id AS pid, r.role AS role"
 )
+INTERACTIONS_OF_ONE: Final = "MATCH (p:{label} {{uid: $uid}})-[:PARTICIPATED_IN]->(i:Interaction) RETURN i.uid AS uid"
+PARTICIPANTS_OF_ONE: Final = (
+    "MATCH (i:Interaction {{uid: $uid}})<-[r:PARTICIPATED_IN]-(p) "
+    "RETURN i.id AS iid, i.kind AS kind, i.occurred_at AS at, {label} AS label, p.id AS pid, r.role AS role"
+)
+PEOPLE_OF_ONE: Final = (
+    "MATCH (i:Interaction {{uid: $uid}})<-[:PARTICIPATED_IN]-(p) RETURN i.id AS iid, {label} AS label, p.id AS pid"
+)
 PEOPLE_OF: Final = (
-    "UNWIND $uids AS u MATCH (p:{label})-[:PARTICIPATED_IN]->(i:Interaction {{uid: u}}) RETURN DISTINCT p.id AS id"
+    "UNWIND $uids AS u MATCH (i:Interaction {{uid: u}}) MATCH (p)-[:PARTICIPATED_IN]->(i) "
+    "RETURN i.id AS iid, {label} AS label, p.id AS pid"
 )
 KNOWS_OF: Final = "UNWIND $uids AS u MATCH (p:{a} {{uid: u}})-[k:KNOWS]->(o:{b}) RETURN p.uid AS src, o.uid AS dst"
 KNOWS_TO: Final = "UNWIND $uids AS u MATCH (o:{a})-[k:KNOWS]->(p:{b} {{uid: u}}) RETURN o.uid AS src, p.uid AS dst"
 DELETE_KNOWS: Final = "UNWIND $pairs AS pr MATCH (a:{a} {{uid: pr.src}})-[k:KNOWS]->(b:{b} {{uid: pr.dst}}) DELETE k"
 
-PEOPLE_CHUNK: Final = 500
-GROUP_LIMIT: Final = 20_000  # interactions read per query: the engine's memory for one read stays small
-EVENT_CHUNK: Final = 500
+# Each read below costs the engine about one pass over PARTICIPATED_IN at a million nodes whatever
+# the chunk size (it joins rather than looks up), so chunks are large; they still bound memory.
+PEOPLE_CHUNK: Final = 5000
+GROUP_LIMIT: Final = 50_000  # interactions read per query
+SMALL: Final = 1000  # people or interactions read one query each (see ``_events``)
+SMALL_EVENTS: Final = 3000
+EVENT_CHUNK: Final = 5000
 WRITE_CHUNK: Final = 5000
 DIGITS: Final = 6
 
@@ -103,7 +127,9 @@ def refresh_knows(
     reference = P.reference_time(store, tenant, now)
     if not people and interaction_ids is None and streamed is None:
         return _refresh_all(store, tenant, reference, config)
-    touched = set(people) | set(streamed or ()) | _participants(store, tenant, interaction_ids or ())
+    participants = _participants(store, tenant, interaction_ids or ())
+    whole_people = set(people) | set(streamed or ())  # every pair of these people is recomputed
+    touched = whole_people | set(participants)
     report = KnowsReport(as_of=reference)
     if not touched:
         return report
@@ -114,10 +140,13 @@ def refresh_knows(
     for event in _events(store, tenant, to_read):
         acc.add(event)
         report.interactions += 1
-    keys = {P.key(label, pid) for label, pid in touched}
-    pairs = [p for p in acc.pairs(reference) if p.a in keys or p.b in keys]
+    keys = {P.key(label, pid) for label, pid in whole_people}
+    # Of the participants of the given interactions only the pairs those interactions contain
+    # changed: the others would only be re-aged, which a large tenant cannot afford per write.
+    wanted = set().union(*participants.values()) if participants else set()
+    pairs = [p for p in acc.pairs(reference) if p.a in keys or p.b in keys or p.key in wanted]
     _write(store, tenant, pairs, reference, report)
-    report.deleted = _delete_gone(store, tenant, touched, {(p.a, p.b) for p in pairs})
+    report.deleted = _delete_gone(store, tenant, whole_people, {(p.a, p.b) for p in pairs})
     return report
 
 
@@ -150,13 +179,30 @@ def _everyone(store: GraphStore, tenant: str) -> set[Person]:
     return out
 
 
-def _participants(store: GraphStore, tenant: str, interaction_ids: Sequence[str]) -> set[Person]:
+def _participants(store: GraphStore, tenant: str, interaction_ids: Sequence[str]) -> dict[Person, set[PairKey]]:
+    """Person -> the pairs (``people.key`` order) they form with the other participants of the same
+    interactions."""
     uids = [schema.uid(tenant, i) for i in interaction_ids]
-    out: set[Person] = set()
-    for label in P.PEOPLE_LABELS:
-        for i in range(0, len(uids), PEOPLE_CHUNK):
-            rows = store.read(tenant, PEOPLE_OF.format(label=label), {"uids": uids[i : i + PEOPLE_CHUNK]})
-            out.update((label, str(r["id"])) for r in rows)
+    by_interaction: dict[str, set[str]] = {}
+    if len(uids) <= SMALL:
+        one = PEOPLE_OF_ONE.format(label=label_of(store.dialect, "p"))
+        for uid in uids:
+            for r in store.read(tenant, one, {"uid": uid}):
+                if r["label"] in P.PEOPLE_LABELS:
+                    by_interaction.setdefault(str(r["iid"]), set()).add(P.key(str(r["label"]), str(r["pid"])))
+        uids = []
+    for i in range(0, len(uids), EVENT_CHUNK):
+        frame = store.read_frame(
+            tenant, PEOPLE_OF.format(label=label_of(store.dialect, "p")), {"uids": uids[i : i + EVENT_CHUNK]}
+        )
+        for iid, label, pid in frame.itertuples(index=False):
+            if label in P.PEOPLE_LABELS:
+                by_interaction.setdefault(str(iid), set()).add(P.key(str(label), str(pid)))
+    out: dict[Person, set[PairKey]] = {}
+    for keys in by_interaction.values():
+        for a in keys:
+            pairs = out.setdefault(P.split_key(a), set())
+            pairs.update(pair_key(a, b) for b in keys if b != a)
     return out
 
 
@@ -172,8 +218,8 @@ def _groups(store: GraphStore, tenant: str, label: str, ids: Sequence[str]) -> I
     size = 0
     for chunk in _chunks(ids, PEOPLE_CHUNK):
         uids = [schema.uid(tenant, pid) for pid in chunk]
-        rows = store.read(tenant, DEGREES.format(label=label), {"uids": uids})
-        degree = {str(r["uid"]): int(r["n"]) for r in rows}
+        frame = store.read_frame(tenant, DEGREES.format(label=label), {"uids": uids})
+        degree = {str(u): int(n) for u, n in frame.itertuples(index=False)}
         for uid in uids:
             n = degree.get(uid, 0)
             if not n:
@@ -192,8 +238,8 @@ def _groups(store: GraphStore, tenant: str, label: str, ids: Sequence[str]) -> I
 
 def _interactions(store: GraphStore, tenant: str, label: str, group: list[str], size: int) -> Iterator[str]:
     if size <= GROUP_LIMIT:
-        rows = store.read(tenant, INTERACTIONS_OF.format(label=label), {"uids": group})
-        yield from sorted({str(r["uid"]) for r in rows})
+        frame = store.read_frame(tenant, INTERACTIONS_OF.format(label=label), {"uids": group})
+        yield from sorted(set(frame["uid"].astype(str)))
         return
     after = ""
     while True:
@@ -206,9 +252,19 @@ def _interactions(store: GraphStore, tenant: str, label: str, group: list[str], 
 
 
 def _events(store: GraphStore, tenant: str, people: Sequence[Person]) -> Iterator[InteractionEvent]:
-    """Every interaction of ``people``, once each, in a fixed order, reading in bounded pieces."""
+    """Every interaction of ``people``, once each, in a fixed order, reading in bounded pieces.
+
+    Few people or interactions (a refresh after an API write) are read one indexed query per key:
+    on Ladybug at a million nodes one batched ``UNWIND $keys ... MATCH`` costs a join over the
+    whole relationship table (~0.5-2 s whatever the batch size) where a query per key costs ~0.5 ms."""
+    if len(people) <= SMALL:
+        uids = sorted({u for label, pid in people for u in _interactions_of_one(store, tenant, label, pid)})
+        if len(uids) <= SMALL_EVENTS:
+            yield from _events_one_by_one(store, tenant, uids)
+            return
+        yield from _events_batched(store, tenant, uids)
+        return
     seen: set[str] = set()
-    participants = PARTICIPANTS_OF.format(label=label_of(store.dialect, "p"))
     for label in P.PEOPLE_LABELS:
         ids = sorted(pid for lb, pid in people if lb == label)
         for group, size in _groups(store, tenant, label, ids):
@@ -218,23 +274,41 @@ def _events(store: GraphStore, tenant: str, people: Sequence[Person]) -> Iterato
                     seen.add(uid)
                     fresh.append(uid)
                 if len(fresh) >= EVENT_CHUNK:
-                    yield from _batch_events(store.read(tenant, participants, {"uids": fresh}))
+                    yield from _events_batched(store, tenant, fresh)
                     fresh = []
             if fresh:
-                yield from _batch_events(store.read(tenant, participants, {"uids": fresh}))
+                yield from _events_batched(store, tenant, fresh)
 
 
-def _batch_events(rows: Iterable[dict[str, Any]]) -> Iterator[InteractionEvent]:
+def _interactions_of_one(store: GraphStore, tenant: str, label: str, pid: str) -> list[str]:
+    rows = store.read(tenant, INTERACTIONS_OF_ONE.format(label=label), {"uid": schema.uid(tenant, pid)})
+    return [str(r["uid"]) for r in rows]
+
+
+def _events_one_by_one(store: GraphStore, tenant: str, uids: Sequence[str]) -> Iterator[InteractionEvent]:
+    query = PARTICIPANTS_OF_ONE.format(label=label_of(store.dialect, "p"))
+    for uid in uids:
+        rows = store.read(tenant, query, {"uid": uid})
+        yield from _batch_events(pd.DataFrame(rows, columns=["iid", "kind", "at", "label", "pid", "role"]))
+
+
+def _events_batched(store: GraphStore, tenant: str, uids: Sequence[str]) -> Iterator[InteractionEvent]:
+    query = PARTICIPANTS_OF.format(label=label_of(store.dialect, "p"))
+    for i in range(0, len(uids), EVENT_CHUNK):
+        yield from _batch_events(store.read_frame(tenant, query, {"uids": list(uids[i : i + EVENT_CHUNK])}))
+
+
+def _batch_events(frame: pd.DataFrame) -> Iterator[InteractionEvent]:
     grouped: dict[str, tuple[str, Any, list[tuple[str, str]]]] = {}
-    for r in rows:
-        iid = str(r["iid"])
-        entry = grouped.setdefault(iid, (str(r["kind"]), r["at"], []))
-        if r["role"] in ROLES and r["label"] in P.PEOPLE_LABELS:
-            entry[2].append((P.key(str(r["label"]), str(r["pid"])), str(r["role"])))
+    for iid, kind, at, label, pid, role in frame[["iid", "kind", "at", "label", "pid", "role"]].itertuples(index=False):
+        entry = grouped.setdefault(str(iid), (str(kind), at, []))
+        if role in ROLES and label in P.PEOPLE_LABELS:
+            entry[2].append((P.key(str(label), str(pid)), str(role)))
     for iid in sorted(grouped):
         kind, at, parts = grouped[iid]
-        if kind in KINDS and isinstance(at, datetime) and parts:
-            yield InteractionEvent(iid, kind, at, sorted(parts))
+        if kind in KINDS and isinstance(at, datetime) and not pd.isna(at) and parts:
+            when = at.to_pydatetime() if isinstance(at, pd.Timestamp) else at
+            yield InteractionEvent(iid, kind, when, sorted(parts))
 
 
 def _with_more_stored(store: GraphStore, tenant: str, degree: dict[Person, int]) -> list[Person]:

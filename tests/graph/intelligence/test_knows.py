@@ -36,6 +36,10 @@ def _email(store: LadybugStore, sender: str, to: list[str], cc: list[str], days:
     return made.id
 
 
+def _facts(evidence: str) -> dict[str, Any]:
+    return {k: v for k, v in json.loads(evidence).items() if k != "as_of"}
+
+
 def _stored(store: LadybugStore) -> dict[tuple[str, str], dict[str, Any]]:
     return {(r["a"], r["b"]): r for r in store.read(T, STORED)}
 
@@ -50,8 +54,15 @@ def test_incremental_refresh_equals_full_and_keeps_directed_counts(store: Ladybu
     assert report.created > 0 and report.as_of is not None
     incremental = _stored(store)
     full = refresh_knows(store, T)
-    assert full.created == 0 and full.updated == 0 and full.deleted == 0  # nothing left to correct
-    assert _stored(store) == incremental
+    # Nothing to add or remove; only the first batch's pairs are re-aged to the newer reference time
+    # (an incremental refresh writes the pairs of its interactions only).
+    assert full.created == 0 and full.deleted == 0 and full.updated == 2
+    after = _stored(store)
+    assert set(after) == set(incremental)
+    for key, row in after.items():
+        assert row["n"] == incremental[key]["n"] and _facts(row["ev"]) == _facts(incremental[key]["ev"])
+    for key in (("ann", "rae"), ("dee", "rae"), ("cy", "dee"), ("bob", "cy")):  # the second batch's pairs
+        assert after[key]["s"] == incremental[key]["s"]
     ab = json.loads(incremental[("ann", "bob")]["ev"])
     assert ab["email_to"] == [4, 1] and ab["email_cc"] == [0, 0]  # ann->bob on To 4 times, bob->ann once
     ac = json.loads(incremental[("ann", "cy")]["ev"])
