@@ -126,11 +126,25 @@ def pagerank(
     x = _distribution(nstart, n)
     dangling_idx = np.flatnonzero(is_dangling)
     teleport = (1.0 - damping) * p
+    # Uniform teleport and dangling vectors (the default) add a scalar; in-place updates keep one
+    # new vector per iteration (the product) instead of six: a third of an iteration at 400k nodes.
+    uniform = personalization is None and dangling is None
+    diff = np.empty(n)
     error = float("inf")
     for iteration in range(1, max_iter + 1):
-        previous = x
-        x = damping * (pt @ previous + previous[dangling_idx].sum() * dangling_weights) + teleport
-        error = float(np.abs(x - previous).sum())
+        y = pt @ x
+        lost = float(x[dangling_idx].sum())
+        if uniform:
+            y *= damping
+            y += (damping * lost + 1.0 - damping) / n
+        else:
+            y += lost * dangling_weights
+            y *= damping
+            y += teleport
+        np.subtract(y, x, out=diff)
+        np.abs(diff, out=diff)
+        error = float(diff.sum())
+        x = y
         if error < tol:
             return PageRankResult(x, iteration, True, error)
     return PageRankResult(x, max_iter, False, error)
@@ -213,13 +227,18 @@ def build_influence_graph(
 
 
 def influence(
-    graph: CsrGraph, *, seniority: npt.ArrayLike | None = None, config: InfluenceConfig | None = None
+    graph: CsrGraph,
+    *,
+    seniority: npt.ArrayLike | None = None,
+    config: InfluenceConfig | None = None,
+    nstart: npt.ArrayLike | None = None,
 ) -> InfluenceResult:
     """Influence over a graph built by :func:`build_influence_graph`; ``seniority`` holds title
-    levels 0..5 per node (0 = unknown)."""
+    levels 0..5 per node (0 = unknown). ``nstart``: PageRank's starting vector (a previous result
+    converges in fewer iterations to the same scores, within ``tol``)."""
     cfg = config or InfluenceConfig()
     transition = transition_matrix(graph)
-    pr = pagerank(graph, damping=cfg.damping, max_iter=cfg.max_iter, tol=cfg.tol, transition=transition)
+    pr = pagerank(graph, damping=cfg.damping, max_iter=cfg.max_iter, tol=cfg.tol, transition=transition, nstart=nstart)
     n = graph.n
     if n == 0:
         normalised = np.zeros(0)
