@@ -79,6 +79,8 @@ def create_app(
         finally:
             app.state.intel.stop()
             app.state.sync.stop()
+            app.state.books.join()  # background reads must end before the store closes
+            app.state.path_graphs.join()
             if owned_search:
                 app.state.search.close()
             if owned_store:

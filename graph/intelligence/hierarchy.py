@@ -121,6 +121,7 @@ class AccountBooks:
         self.ttl_s = ttl_s
         self._books: dict[str, tuple[int, float, dict[str, str], AccountBook]] = {}
         self._building: set[str] = set()
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def current(self, store: GraphStore, tenant: str) -> tuple[dict[str, str], AccountBook] | None:
@@ -134,8 +135,18 @@ class AccountBooks:
             if start:
                 self._building.add(tenant)
         if start:
-            threading.Thread(target=self._build, args=(store, tenant), daemon=True, name="account-book").start()
+            thread = threading.Thread(target=self._build, args=(store, tenant), daemon=True, name="account-book")
+            with self._lock:
+                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
         return None
+
+    def join(self, timeout_s: float = 30.0) -> None:
+        """Wait for background builds (before the store they read is closed)."""
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout_s)
 
     def build_now(self, store: GraphStore, tenant: str) -> None:
         """Build synchronously (start-up warm-up, tests, benchmarks)."""

@@ -37,6 +37,7 @@ class PathGraphs:
         self.ttl_s = ttl_s
         self._graphs: dict[str, tuple[float, PathGraph, list[str], datetime]] = {}
         self._rebuilding: set[str] = set()
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def get(self, store: GraphStore, tenant: str) -> tuple[PathGraph, list[str], datetime]:
@@ -51,8 +52,18 @@ class PathGraphs:
         if hit is None:
             return self._build(store, tenant)
         if refresh:
-            threading.Thread(target=self._rebuild, args=(store, tenant), daemon=True, name="path-graph").start()
+            thread = threading.Thread(target=self._rebuild, args=(store, tenant), daemon=True, name="path-graph")
+            with self._lock:
+                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
         return hit[1], hit[2], hit[3]
+
+    def join(self, timeout_s: float = 30.0) -> None:
+        """Wait for background rebuilds (before the store they read is closed)."""
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout_s)
 
     def _rebuild(self, store: GraphStore, tenant: str) -> None:
         try:
