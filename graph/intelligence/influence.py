@@ -66,7 +66,7 @@ def compute(
         _column(kept, 1, np.int64),
         _column(kept, 2, np.float64),
         (_column(lines, 0, np.int64), _column(lines, 1, np.int64), _column(lines, 2, np.float64)),
-        _levels([p.title for p in people]),
+        levels_of([p.title for p in people]),
         config,
     )
 
@@ -98,7 +98,7 @@ def _column(rows: list[tuple[int, int, float]], i: int, dtype: type) -> Any:
     return np.array([r[i] for r in rows], dtype=dtype)
 
 
-def _levels(titles: Sequence[str | None]) -> npt.NDArray[np.float64]:
+def levels_of(titles: Sequence[str | None]) -> npt.NDArray[np.float64]:
     """Seniority level per title, each distinct title parsed once (a tenant has far fewer titles
     than people)."""
     codes, uniques = pd.factorize(np.asarray(titles, dtype=object), use_na_sentinel=True)
@@ -307,7 +307,7 @@ def rank_tenant(
         graph.dst,
         graph.strength,
         lines,
-        _levels(graph.people.titles),
+        levels_of(graph.people.titles),
         config,
         nstart,
     )

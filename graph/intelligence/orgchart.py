@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from graph import schema
+from graph.analytics.csr import IdIndex
 from graph.analytics.orgchart import OrgChart, OrgNode, OrgPerson, build_org_chart
 from graph.analytics.strength import DirectedEmailCounts
 from graph.intelligence import people as P
-from graph.intelligence.influence import Person, compute, explain
+from graph.intelligence.influence import Person, compute, compute_arrays, explain, levels_of
 from graph.repositories import base
 from graph.store import GraphStore
 
@@ -144,10 +146,28 @@ def _edges(data: _AccountData) -> list[tuple[str, str, float]]:
 
 
 def _influence(data: _AccountData, chart: OrgChart) -> dict[str, float]:
+    """Contact id -> blended influence inside the account (the same as ``compute`` over person keys,
+    on arrays: this runs on every chart of up to thousands of people)."""
     if not data.staff:
         return {}
-    result = compute(list(_people(data).values()), _edges(data), _lines(chart))
-    return {P.split_key(str(k))[1]: s for k, s in result.ranking()}
+    ids = list(data.staff)
+    at = {cid: i for i, cid in enumerate(ids)}
+    pairs = [(at[a], at[b], w) for a, b, w in data.pairs if w > 0]
+    lines = [(at[e.report], at[e.manager], e.confidence) for e in chart.edges]
+    keys = [P.key("Contact", cid) for cid in ids]
+    result = compute_arrays(
+        IdIndex(tuple(keys), dict(zip(keys, range(len(keys)), strict=True))),
+        np.array([a for a, _, _ in pairs], dtype=np.int64),
+        np.array([b for _, b, _ in pairs], dtype=np.int64),
+        np.array([w for _, _, w in pairs], dtype=np.float64),
+        (
+            np.array([r for r, _, _ in lines], dtype=np.int64),
+            np.array([m for _, m, _ in lines], dtype=np.int64),
+            np.array([c for _, _, c in lines], dtype=np.float64),
+        ),
+        levels_of([r["title"] for r in data.staff.values()]),
+    )
+    return dict(zip(ids, result.score.tolist(), strict=True))
 
 
 def _rep_facts(reps: pd.DataFrame, now: datetime) -> dict[str, dict[str, Any]]:
