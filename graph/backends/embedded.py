@@ -325,13 +325,17 @@ class LadybugStore:
         spec = schema.node_spec(label)
         with self._use(tenant) as tdb, tdb.write_lock:
             try:
-                frame = _node_frame(spec, rows)  # noqa: F841  (read by COPY / LOAD FROM through its name)
                 if _rows(tdb.writer.execute(ladybug_sql.ANY_NODE.format(label=label))):
                     # COPY into a non-empty node table exhausted the buffer pool after a few rounds
                     # in Ladybug 0.22 (demo build, 256 MB pool); LOAD FROM ... CREATE does not, and
-                    # skips the per-value parameter conversion of UNWIND $rows (~5x faster).
-                    _rows(tdb.writer.execute(ladybug_sql.load_create_nodes(spec)))
+                    # skips the per-value parameter conversion of UNWIND $rows (~5x faster). Each
+                    # column costs about a microsecond a row even when null: columns no row sets
+                    # are left out (null on a new node anyway; lists are written, as [] as before).
+                    names = [c for c in spec.columns if _always(spec, c) or any(r.get(c) is not None for r in rows)]
+                    query = load_create_nodes(spec, names)
+                    _rows(tdb.writer.execute(query, {"frame": _frame(spec.columns, names, rows)}))
                 else:
+                    frame = _node_frame(spec, rows)  # noqa: F841  (read by COPY through its name)
                     _rows(tdb.writer.execute(f"COPY {spec.label} FROM frame"))
             except RuntimeError as exc:
                 raise translate(exc) from exc
@@ -358,11 +362,13 @@ class LadybugStore:
         if not rows:
             return 0
         spec = schema.RELS[rel_type]
-        query = load_create_rels(spec, src, dst)  # ValueError for a pair the type does not join
         # LOAD FROM a DataFrame: ~5x the rate of UNWIND $rows, whose per-value parameter conversion
         # was most of the cost. The frame travels as a parameter (never mixed with a name lookup:
-        # a statement with other parameters keeps the frame it was first prepared with).
-        frame = _frame(spec.props, [REL_SRC, REL_DST, *spec.props], rows, rename={REL_SRC: "src", REL_DST: "dst"})
+        # a statement with other parameters keeps the frame it was first prepared with). Props no
+        # row sets are left out (a column costs about a microsecond a row even when null).
+        props = [k for k in spec.props if any(r.get(k) is not None for r in rows)]
+        query = load_create_rels(spec, src, dst, props)  # ValueError for a pair the type does not join
+        frame = _frame(spec.props, [REL_SRC, REL_DST, *props], rows, rename={REL_SRC: "src", REL_DST: "dst"})
         with self._use(tenant) as tdb, tdb.write_lock:
             try:
                 result = _rows(tdb.writer.execute(query, {"frame": frame}))
@@ -372,17 +378,24 @@ class LadybugStore:
                 _forget_frames(tdb.writer)
         return int(result[0]["created"]) if result else 0
 
-    def scan_frame(self, tenant: str, query: str, frame: pd.DataFrame) -> list[Row]:
+    def scan_rows(self, tenant: str, query: str, frame: pd.DataFrame) -> list[Row]:
         """Run a read that scans ``frame`` (``LOAD FROM $frame ...``) and return its rows.
 
         The bulk writers' lookups: which of a batch's ids or pairs exist, with their stored values,
         in one statement. A DataFrame scan skips the per-value parameter conversion of
-        ``UNWIND $list`` (2-3x faster at 20k keys) and, unlike a parameter list, the engine's
-        cached statement is dropped afterwards (``_forget_frames``).
+        ``UNWIND $list`` (2-3x faster at 20k keys), and the engine's cached statement, which would
+        pin the frame, is dropped afterwards (``_forget_frames``).
         """
+        return self._scan(tenant, query, frame, _rows)
+
+    def scan_columns(self, tenant: str, query: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """``scan_rows`` as a DataFrame (no per-value conversion: for large answers of plain columns)."""
+        return self._scan(tenant, query, frame, _frame_of)
+
+    def _scan(self, tenant: str, query: str, frame: pd.DataFrame, collect: Callable[[Any], R]) -> R:
         with self._use(tenant) as tdb, tdb.reader() as conn:
             try:
-                return _rows(conn.execute(query, {"frame": frame}))
+                return collect(conn.execute(query, {"frame": frame}))
             except RuntimeError as exc:
                 err = translate(exc)
                 if _pool_exhausted(err):
@@ -510,7 +523,7 @@ def _frame(
         key = keys.get(name, name)
         values: list[Any] = [r.get(key) for r in rows]
         if ptype is schema.PType.TIMESTAMP:
-            values = [_naive_utc(v) for v in values]
+            values = _naive_utc_all(values)
         elif ptype is schema.PType.STRINGS:
             values = [list(v) if v else [] for v in values]
         data[name] = pd.Series(values, dtype=object)
@@ -521,18 +534,42 @@ REL_SRC = "src_uid"
 REL_DST = "dst_uid"
 
 
-def load_create_rels(spec: schema.RelSpec, src: str, dst: str) -> str:
+def load_create_rels(spec: schema.RelSpec, src: str, dst: str, props: Sequence[str] | None = None) -> str:
     """Create relationships from a DataFrame parameter ``$frame`` (columns ``src_uid``, ``dst_uid``
-    and the type's properties); two separate MATCHes (a comma pattern is ~500x slower here). Rows
-    whose endpoints do not exist create nothing; ``created`` counts what was created."""
+    and the properties set, all of the type's by default); two separate MATCHes (a comma pattern is
+    ~500x slower here). Rows whose endpoints do not exist create nothing; ``created`` counts what
+    was created."""
     if (src, dst) not in spec.pairs:
         raise ValueError(f"{spec.type} does not connect {src} to {dst}")
-    props = ", ".join(f"{name}: CAST({name} AS {ptype.value})" for name, ptype in spec.props.items())
-    body = f" {{{props}}}" if props else ""
+    names = list(spec.props) if props is None else props
+    body = ", ".join(f"{name}: CAST({name} AS {spec.props[name].value})" for name in names)
+    body = f" {{{body}}}" if body else ""
     return (
         f"LOAD FROM $frame MATCH (a:{src} {{uid: {REL_SRC}}}) MATCH (b:{dst} {{uid: {REL_DST}}}) "
         f"CREATE (a)-[:{spec.type}{body}]->(b) RETURN count(*) AS created"
     )
+
+
+def _always(spec: schema.NodeSpec, column: str) -> bool:
+    return column == "uid" or spec.columns[column] is schema.PType.STRINGS
+
+
+def load_create_nodes(spec: schema.NodeSpec, names: Sequence[str]) -> str:
+    """Create nodes from a DataFrame parameter ``$frame`` holding the columns ``names``."""
+    body = ", ".join(f"{name}: CAST({name} AS {spec.columns[name].value})" for name in names)
+    return f"LOAD FROM $frame CREATE (n:{spec.label} {{{body}}})"
+
+
+def _naive_utc_all(values: list[Any]) -> list[Any]:
+    """``_naive_utc`` of each value; runs of the same value (a batch's ``created_at``) converted once."""
+    out: list[Any] = []
+    last: Any = None
+    done: Any = None
+    for v in values:
+        if v is not last:
+            last, done = v, _naive_utc(v)
+        out.append(done)
+    return out
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:

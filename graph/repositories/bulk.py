@@ -5,11 +5,18 @@ Implements ``importers.pipeline.RowWriter`` for one tenant. Node batches go thro
 relationship batches through ``links.upsert_links`` after checking which endpoints exist, so a row
 pointing at a missing record comes back in ``missing`` for the report instead of vanishing.
 
+On a store that scans DataFrames (``FrameScanner``: the embedded engine), each batch first asks
+one ``LOAD FROM`` question over all its keys, answered column-wise: which node ids exist; which
+pairs have both endpoints and which of those are already linked. New records then go straight to
+the store's bulk insert; only records that exist are read back and compared (``base.upsert_nodes``
+for nodes, the stored props for relationships). A first import thus reads one column per batch,
+and a re-import pays for the comparison it needs.
+
 Long imports and engine memory: Ladybug 0.22 keeps memory per open database that grows with what
-was written in the session (about 5 KB per 2 KB interaction, past the buffer pool; a 250k-message
-import reached 1.5 GB and then failed a checkpoint), and frees it when the database is reopened. A
-store that can ``recycle(tenant)`` (close it when idle; the next use reopens it) is asked to every
-``recycle_every`` rows written, which keeps an import's memory flat.
+was written in the session (measured after the frame fix in ``graph.backends.embedded``: ~25 MB
+per 100k contacts with their employers, past the buffer pool), and frees it when the database is
+reopened. A store that can ``recycle(tenant)`` (close it when idle; the next use reopens it) is
+asked to every ``recycle_every`` rows written, which keeps an import's memory flat.
 
 Placeholder values: a parser sometimes fills a property with a stand-in (a person seen only by
 address gets their address as ``name``) and later, in the same run or another, with the real value.
@@ -23,10 +30,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Final, Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
 from graph import schema
 from graph.cypher import set_clause
+from graph.errors import DuplicateId
 from graph.repositories import base, links
 from graph.store import GraphStore
 from importers.pipeline import WriteResult
@@ -45,15 +54,21 @@ UPDATE_INTO: Final = (
 # for every batch: the write side of a mail import grew with the square of the mailbox.
 ANCHOR_AT_TARGET: Final = frozenset({"PARTICIPATED_IN", "OWNS"})
 STORED_PROPS: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n.id AS id, {columns}"
-# One lookup per batch on stores that scan DataFrames: which pairs have both endpoints, and the
-# stored props of those already linked. The rows of pairs with a missing endpoint are absent.
+# The batch lookups on stores that scan DataFrames (``$frame`` has an ``idx`` column numbering its
+# rows): which ids exist; which pairs have both endpoints and whether they are linked; the stored
+# props of linked pairs.
+SCAN_IDS: Final = "LOAD FROM $frame MATCH (n:{label} {{uid: uid}}) RETURN idx"
 SCAN_PAIRS: Final = (
     "LOAD FROM $frame MATCH (a:{src} {{uid: src_uid}}) MATCH (b:{dst} {{uid: dst_uid}}) "
-    "OPTIONAL MATCH (a)-[r:{rel}]->(b) RETURN src_uid, dst_uid, r IS NOT NULL AS linked{columns}"
+    "OPTIONAL MATCH (a)-[r:{rel}]->(b) RETURN idx, r IS NOT NULL AS linked"
+)
+SCAN_LINKED: Final = (
+    "LOAD FROM $frame MATCH (a:{src} {{uid: src_uid}}) MATCH (b:{dst} {{uid: dst_uid}}) "
+    "MATCH (a)-[r:{rel}]->(b) RETURN src_uid, dst_uid{columns}"
 )
 CHUNK: Final = 5000
 SCAN_CHUNK: Final = 50_000
-RECYCLE_EVERY: Final = 40_000
+RECYCLE_EVERY: Final = 150_000
 
 Placeholders = Callable[[NodeRow], Collection[str]]
 """Which props of a row are stand-ins, to be written only where the stored value is empty."""
@@ -63,8 +78,12 @@ Placeholders = Callable[[NodeRow], Collection[str]]
 class FrameScanner(Protocol):
     """A store that runs ``LOAD FROM $frame`` reads over a DataFrame (the embedded engine)."""
 
-    def scan_frame(self, tenant: str, query: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    def scan_rows(self, tenant: str, query: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
         """The rows of ``query``, which scans ``frame`` as ``$frame``."""
+        ...
+
+    def scan_columns(self, tenant: str, query: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """The same answer as a DataFrame."""
         ...
 
 
@@ -105,9 +124,55 @@ class StoreRowWriter:
         if self.placeholders is not None:
             rows = self._without_stored_placeholders(label, rows)
         fields = [{**r.props, "id": r.id} for r in rows]
-        res = base.upsert_nodes(store=self.store, tenant=self.tenant, label=label, rows=fields, merge_custom=True)
+        if isinstance(self.store, FrameScanner):
+            res = self._upsert_nodes_scanned(self.store, label, fields)
+        else:
+            res = base.upsert_nodes(store=self.store, tenant=self.tenant, label=label, rows=fields, merge_custom=True)
         self._count(res.created + res.updated)
         return WriteResult(created=res.created, updated=res.updated, unchanged=res.unchanged)
+
+    def _upsert_nodes_scanned(self, store: FrameScanner, label: str, fields: list[dict[str, Any]]) -> base.UpsertResult:
+        """``base.upsert_nodes`` after one column-wise lookup: new ids are inserted here directly,
+        existing ones go through ``base.upsert_nodes`` (read back, compared, updated)."""
+        spec = schema.node_spec(label)
+        latest = {str(f["id"]): f for f in fields}  # duplicate ids: the last wins, as upsert_nodes does
+        ids = list(latest)
+        exists = self._found(store, SCAN_IDS.format(label=label), {"uid": [f"{self.tenant}/{i}" for i in ids]})
+        old = [latest[i] for i, seen in zip(ids, exists, strict=True) if seen]
+        new = [latest[i] for i, seen in zip(ids, exists, strict=True) if not seen]
+        result = base.UpsertResult()
+        if old:
+            result += base.upsert_nodes(store=self.store, tenant=self.tenant, label=label, rows=old, merge_custom=True)
+        if new:
+            now = base.now_utc()
+            creates = [
+                base.full_row(spec, self.tenant, str(f["id"]), base.to_stored(spec, f), created=now, updated=now)
+                for f in new
+            ]
+            try:
+                self.store.bulk_insert_nodes(self.tenant, label, creates)
+            except DuplicateId:  # a concurrent writer created some of them: the general path sorts it out
+                return result + base.upsert_nodes(
+                    store=self.store, tenant=self.tenant, label=label, rows=new, merge_custom=True
+                )
+            result += base.UpsertResult(created=len(creates))
+        return result
+
+    def _found(self, store: FrameScanner, query: str, columns: dict[str, list[str]]) -> np.ndarray:
+        """Which rows of ``columns`` the lookup ``query`` returns (by their ``idx``), as a bool array."""
+        size = len(next(iter(columns.values())))
+        found = np.zeros(size, dtype=bool)
+        for start in range(0, size, SCAN_CHUNK):
+            stop = min(size, start + SCAN_CHUNK)
+            frame = pd.DataFrame(
+                {
+                    "idx": np.arange(start, stop, dtype=np.int64),
+                    **{name: pd.Series(values[start:stop], dtype=object) for name, values in columns.items()},
+                }
+            )
+            answer = store.scan_columns(self.tenant, query, frame)
+            found[answer["idx"].to_numpy(dtype=np.int64)] = True
+        return found
 
     def upsert_rels(self, rel_type: str, src_label: str, dst_label: str, rows: Sequence[RelRow]) -> WriteResult:
         if isinstance(self.store, FrameScanner):
@@ -137,46 +202,77 @@ class StoreRowWriter:
     def _upsert_rels_scanned(
         self, store: FrameScanner, rel: str, src: str, dst: str, rows: Sequence[RelRow]
     ) -> WriteResult:
-        """``upsert_rels`` with one lookup per batch: endpoints and existing pairs together."""
+        """``upsert_rels`` with one column-wise lookup per batch (endpoints and links together);
+        the stored props are read only for pairs already linked."""
         spec = schema.RELS[rel]
         prefix = f"{self.tenant}/"
         keys = [(prefix + r.src_id, prefix + r.dst_id) for r in rows]
         latest: dict[tuple[str, str], dict[str, Any]] = {}
         for key, r in zip(keys, rows, strict=True):
             latest[key] = {k: v for k, v in r.props.items() if k in spec.props}
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        columns = "".join(f", r.{k} AS {k}" for k in spec.props)
-        query = SCAN_PAIRS.format(src=src, dst=dst, rel=rel, columns=columns)
         pairs = list(latest)
-        for i in range(0, len(pairs), SCAN_CHUNK):
-            chunk = pairs[i : i + SCAN_CHUNK]
-            frame = pd.DataFrame(
-                {
-                    "src_uid": pd.Series([s for s, _ in chunk], dtype=object),
-                    "dst_uid": pd.Series([d for _, d in chunk], dtype=object),
-                }
-            )
-            for rec in store.scan_frame(self.tenant, query, frame):
-                found.setdefault((rec["src_uid"], rec["dst_uid"]), rec)
-        missing = [r for key, r in zip(keys, rows, strict=True) if key not in found]
-        creates: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        for key, props in latest.items():
-            stored = found.get(key)
-            if stored is None:
-                continue
-            if not stored["linked"]:
-                creates.append({"src": key[0], "dst": key[1], **props})
-            elif any(stored.get(k) != v for k, v in props.items()):
-                updates.append({"src": key[0], "dst": key[1], **props})
+        present, linked = self._pairs(store, SCAN_PAIRS.format(src=src, dst=dst, rel=rel), pairs)
+        ok = {pair for pair, seen in zip(pairs, present, strict=True) if seen}
+        missing = [r for key, r in zip(keys, rows, strict=True) if key not in ok]
+        creates = [
+            {"src": pair[0], "dst": pair[1], **latest[pair]}
+            for pair, seen, done in zip(pairs, present, linked, strict=True)
+            if seen and not done
+        ]
+        stored = self._linked_props(store, spec, src, dst, [p for p, done in zip(pairs, linked, strict=True) if done])
+        updates = [
+            {"src": pair[0], "dst": pair[1], **props}
+            for pair, props in ((p, latest[p]) for p in stored)
+            if any(stored[pair].get(k) != v for k, v in props.items())
+        ]
         created = self.store.bulk_insert_rels(self.tenant, rel, src, dst, creates) if creates else 0
         template = UPDATE_INTO if rel in ANCHOR_AT_TARGET else links.UPDATE_PAIRS
         for names, group in _by_props(updates, spec).items():
             setc = set_clause(self.store.dialect, "r", [(k, spec.props[k]) for k in names], source="r0")
             self.store.write(self.tenant, template.format(src=src, rel=rel, dst=dst, set=setc), {"rows": group})
-        unchanged = len(found) - len(creates) - len(updates)
+        unchanged = len(ok) - len(creates) - len(updates)
         self._count(created + len(updates))
         return WriteResult(created=created, updated=len(updates), unchanged=unchanged, missing=missing)
+
+    def _pairs(self, store: FrameScanner, query: str, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair: both endpoints exist; they are already linked."""
+        present = np.zeros(len(pairs), dtype=bool)
+        linked = np.zeros(len(pairs), dtype=bool)
+        for start in range(0, len(pairs), SCAN_CHUNK):
+            chunk = pairs[start : start + SCAN_CHUNK]
+            frame = pd.DataFrame(
+                {
+                    "idx": np.arange(start, start + len(chunk), dtype=np.int64),
+                    "src_uid": pd.Series([p[0] for p in chunk], dtype=object),
+                    "dst_uid": pd.Series([p[1] for p in chunk], dtype=object),
+                }
+            )
+            answer = store.scan_columns(self.tenant, query, frame)
+            idx = answer["idx"].to_numpy(dtype=np.int64)
+            present[idx] = True
+            linked[idx[answer["linked"].to_numpy(dtype=bool)]] = True
+        return present, linked
+
+    def _linked_props(
+        self, store: FrameScanner, spec: schema.RelSpec, src: str, dst: str, pairs: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The stored props of linked pairs (empty dicts for a type without props)."""
+        if not spec.props:
+            return {pair: {} for pair in pairs}
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        columns = "".join(f", r.{k} AS {k}" for k in spec.props)
+        query = SCAN_LINKED.format(src=src, dst=dst, rel=spec.type, columns=columns)
+        for start in range(0, len(pairs), SCAN_CHUNK):
+            chunk = pairs[start : start + SCAN_CHUNK]
+            frame = pd.DataFrame(
+                {
+                    "src_uid": pd.Series([p[0] for p in chunk], dtype=object),
+                    "dst_uid": pd.Series([p[1] for p in chunk], dtype=object),
+                }
+            )
+            for rec in store.scan_rows(self.tenant, query, frame):
+                out.setdefault((rec["src_uid"], rec["dst_uid"]), rec)
+        return out
 
     def _upsert_into(self, rel: str, src: str, dst: str, rows: Sequence[dict[str, Any]]) -> tuple[int, int, int]:
         """``links.upsert_links`` with the existing pairs read from the targets' side."""

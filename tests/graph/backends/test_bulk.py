@@ -95,3 +95,27 @@ def test_bulk_writes_do_not_pin_their_frames(store: LadybugStore) -> None:
         after = len(tdb.writer._pybind_implicit_prepared_cache)
     assert after <= before + 2  # the ANY_NODE probe and the like, not one entry per frame
     assert store.read("acme", "MATCH (c:Contact {title: 'VP'})-[:WORKS_AT]->() RETURN count(*) AS n") == [{"n": 250}]
+
+
+def test_node_batches_into_a_filled_table_keep_types_and_leave_unset_columns_null(store: LadybugStore) -> None:
+    store.bulk_insert_nodes("acme", "Contact", [_node("acme", "Contact", "first", title="CTO")])  # COPY
+    later = [
+        _node("acme", "Contact", "c1", email="c1@x.org", other_emails=["c@y.org"]),
+        _node("acme", "Contact", "c2"),
+        _node("acme", "Deal", "d1", amount=12.5, close_date=date(2024, 2, 3)),
+    ]
+    store.bulk_insert_nodes("acme", "Contact", later[:2])  # LOAD FROM, without the columns nobody set
+    store.bulk_insert_nodes("acme", "Deal", [_node("acme", "Deal", "d0")])
+    store.bulk_insert_nodes("acme", "Deal", later[2:])
+    got = store.read(
+        "acme",
+        "MATCH (c:Contact) RETURN c.id AS id, c.email AS email, c.other_emails AS other, c.title AS title, "
+        "c.created_at AS created ORDER BY id",
+    )
+    assert got == [
+        {"id": "c1", "email": "c1@x.org", "other": ["c@y.org"], "title": None, "created": NOW},
+        {"id": "c2", "email": None, "other": [], "title": None, "created": NOW},
+        {"id": "first", "email": None, "other": [], "title": "CTO", "created": NOW},
+    ]
+    deal = store.read("acme", "MATCH (d:Deal {id: 'd1'}) RETURN d.amount AS a, d.close_date AS c, d.stage AS s")
+    assert deal == [{"a": 12.5, "c": date(2024, 2, 3), "s": None}]
