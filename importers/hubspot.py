@@ -15,8 +15,12 @@ importer), else ``hubspot:owner:<slug of name>``. Associations: "Associated Comp
 contact file has only a free-text "Company Name", the company is matched by name among the companies
 of the same import, else created as ``hubspot:company-name:<slug>``.
 
-Given a folder, every CSV in it is classified; all nodes of all files are yielded before any
-relationship (each file is read twice, streaming).
+Given a folder, every CSV in it is classified and read companies first, then contacts, then deals.
+Company files are read twice (streaming): their nodes, then their links, because a parent company
+may come later in the file than its subsidiaries. Contacts and deals are read once, each record's
+node followed by its links: what those point at (companies, earlier contacts, the owner, a company
+known only by name) has been yielded by then. Each file's header is matched against ``COLUMNS``
+once (``_Columns``), not every record.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Final
 
 from graph.errors import InvalidInput
 from importers.common import emit_node, without_none
-from importers.csvio import CsvRecord, iter_csv, read_header
+from importers.csvio import CsvRecord, iter_csv, norm_header, read_header
 from importers.rows import NodeRow, Note, Reject, RelRow, Row, ext_id, name_id, slug
 from importers.values import (
     domain_from_url,
@@ -83,8 +87,27 @@ LABEL: Final = {"companies": "Account", "contacts": "Contact", "deals": "Deal"}
 SINGULAR: Final = {"companies": "company", "contacts": "contact", "deals": "deal"}
 
 
-def col(rec: CsvRecord, key: str) -> str | None:
-    return rec.get(*COLUMNS[key])
+class _Columns:
+    """``COLUMNS`` resolved against one file's header: per key, the aliases that file has."""
+
+    def __init__(self, header: list[str]) -> None:
+        present = set(header)
+        self.names: dict[str, tuple[str, ...]] = {
+            key: tuple(n for n in dict.fromkeys(norm_header(a) for a in aliases) if n in present)
+            for key, aliases in COLUMNS.items()
+        }
+
+    def get(self, rec: CsvRecord, key: str) -> str | None:
+        """The first non-empty value among ``key``'s aliases (as ``CsvRecord.get``)."""
+        values = rec.values
+        for name in self.names[key]:
+            value = values.get(name)
+            if value:
+                return value
+        return None
+
+
+_ALL: Final = _Columns([norm_header(a) for aliases in COLUMNS.values() for a in aliases])
 
 
 def detect_kind(header: list[str]) -> str | None:
@@ -106,6 +129,8 @@ class _Ctx:
     company_by_name: dict[str, str] = field(default_factory=dict)  # slug -> id
     owners: set[str] = field(default_factory=set)
     placeholders: set[str] = field(default_factory=set)
+    slugs: dict[str, str] = field(default_factory=dict)  # company name as written -> slug
+    cols: _Columns = _ALL  # the current file's
 
     def ids(self, kind: str, raw: str) -> str:
         return ext_id(f"{self.namespace}:{kind}", raw)
@@ -115,12 +140,16 @@ def parse_hubspot(path: Path, *, namespace: str = "hubspot", dayfirst: bool = Fa
     """Parse one HubSpot export CSV, or a folder of them (classified by header)."""
     files = _classify(path)
     ctx = _Ctx(namespace, dayfirst)
-    for kind in KINDS:
+    companies = files.get("companies", [])
+    refused: dict[Path, set[int]] = {}
+    for file in companies:
+        refused[file] = set()
+        yield from _pass(file, "companies", ctx, nodes=True, links=False, refused=refused[file])
+    for file in companies:
+        yield from _pass(file, "companies", ctx, nodes=False, links=True, refused=refused[file])
+    for kind in ("contacts", "deals"):
         for file in files.get(kind, []):
-            yield from _pass(file, kind, ctx, nodes=True)
-    for kind in KINDS:
-        for file in files.get(kind, []):
-            yield from _pass(file, kind, ctx, nodes=False)
+            yield from _pass(file, kind, ctx, nodes=True, links=True, refused=set())
 
 
 def _classify(path: Path) -> dict[str, list[Path]]:
@@ -140,41 +169,56 @@ def _classify(path: Path) -> dict[str, list[Path]]:
     return files
 
 
-def _pass(file: Path, kind: str, ctx: _Ctx, *, nodes: bool) -> Iterator[Row]:
+def _pass(file: Path, kind: str, ctx: _Ctx, *, nodes: bool, links: bool, refused: set[int]) -> Iterator[Row]:
+    """One read of ``file``: its nodes, its links, or both record by record.
+
+    A links-only pass skips the records the nodes pass refused (their line numbers in ``refused``)
+    instead of building and checking them again.
+    """
     label = LABEL[kind]
+    source = file.name
+    ctx.cols = _Columns(read_header(file))
     for rec in iter_csv(file, label=label):
         if isinstance(rec, Reject):
             if nodes:
                 yield rec
             continue
-        record_id = col(rec, "id")
+        record_id = ctx.cols.get(rec, "id")
         if record_id is None:
             if nodes:
-                yield Reject(file.name, rec.location, "no Record ID", rec.raw, label)
+                yield Reject(source, rec.location, "no Record ID", rec.raw, label)
             continue
         own_id = ctx.ids(SINGULAR[kind], record_id)
+        if not nodes:
+            if rec.line not in refused:
+                yield from _links(kind, rec, own_id, ctx, source)
+            continue
         node, problems, reason = _node(kind, rec, own_id, ctx)
         if node is None:
-            if nodes:
-                yield Reject(file.name, rec.location, reason, rec.raw, label)
+            refused.add(rec.line)
+            yield Reject(source, rec.location, reason, rec.raw, label)
             continue
-        checked = list(emit_node(node, file.name, rec.location, rec.raw, problems))
-        if nodes:
-            yield from checked
-        elif any(isinstance(r, NodeRow) for r in checked):
-            yield from _links(kind, rec, own_id, ctx, file.name)
+        kept = False
+        for row in emit_node(node, source, rec.location, rec.raw, problems):
+            kept = kept or isinstance(row, NodeRow)
+            yield row
+        if not kept:
+            refused.add(rec.line)
+        elif links:
+            yield from _links(kind, rec, own_id, ctx, source)
 
 
 def _node(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx) -> tuple[NodeRow | None, list[str], str]:
     problems: list[str] = []
+    col = ctx.cols.get
     if kind == "companies":
         name = col(rec, "company_name")
         if name is None:
             return None, problems, "company has no name"
         ctx.company_by_name.setdefault(slug(name), own_id)
-        return NodeRow("Account", own_id, _company_props(rec, name, problems)), problems, ""
+        return NodeRow("Account", own_id, _company_props(rec, ctx.cols, name, problems)), problems, ""
     if kind == "contacts":
-        props = _contact_props(rec)
+        props = _contact_props(rec, ctx.cols)
         if "name" not in props:
             return None, problems, "contact has no name and no email"
         return NodeRow("Contact", own_id, props), problems, ""
@@ -184,7 +228,8 @@ def _node(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx) -> tuple[NodeRow | 
     return NodeRow("Deal", own_id, _deal_props(rec, name, ctx, problems)), problems, ""
 
 
-def _company_props(rec: CsvRecord, name: str, problems: list[str]) -> dict[str, object]:
+def _company_props(rec: CsvRecord, cols: _Columns, name: str, problems: list[str]) -> dict[str, object]:
+    col = cols.get
     return without_none(
         {
             "name": name,
@@ -199,7 +244,8 @@ def _company_props(rec: CsvRecord, name: str, problems: list[str]) -> dict[str, 
     )
 
 
-def _contact_props(rec: CsvRecord) -> dict[str, object]:
+def _contact_props(rec: CsvRecord, cols: _Columns) -> dict[str, object]:
+    col = cols.get
     first, last, email = col(rec, "first_name"), col(rec, "last_name"), col(rec, "email")
     custom = without_none({"lifecycle_stage": col(rec, "lifecycle"), "lead_status": col(rec, "lead_status")})
     return without_none(
@@ -225,6 +271,7 @@ def deal_status(stage: str | None) -> str:
 
 
 def _deal_props(rec: CsvRecord, name: str, ctx: _Ctx, problems: list[str]) -> dict[str, object]:
+    col = ctx.cols.get
     created = optional(
         lambda v: parse_datetime(v, dayfirst=ctx.dayfirst), col(rec, "create_date"), "create date", problems
     )
@@ -248,6 +295,7 @@ def _deal_props(rec: CsvRecord, name: str, ctx: _Ctx, problems: list[str]) -> di
 
 # --- relationships -------------------------------------------------------------------------------
 def _links(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row]:
+    col = ctx.cols.get
     owner = col(rec, "owner")
     if kind == "companies":
         yield from _parent(rec, own_id, ctx, source)
@@ -269,6 +317,7 @@ def _links(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> It
 
 
 def _parent(rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row]:
+    col = ctx.cols.get
     parent = col(rec, "parent")
     if not parent:
         return
@@ -287,12 +336,16 @@ def _companies(rec: CsvRecord, ctx: _Ctx, source: str) -> Generator[Row, None, l
 
     A generator that *returns* the ids (placeholder nodes and notes are yielded on the way).
     """
+    col = ctx.cols.get
     ids = [ctx.ids("company", raw) for raw in split_list(col(rec, "company_ids"))]
     if ids:
         return ids
     names = split_list(col(rec, "company_names"), ";") or split_list(col(rec, "company_text"), ";")
     for name in names:
-        found = ctx.company_by_name.get(slug(name))
+        key = ctx.slugs.get(name)
+        if key is None:
+            key = ctx.slugs[name] = slug(name)
+        found = ctx.company_by_name.get(key)
         if found is None:
             found = name_id(f"{ctx.namespace}:company-name", name)
             if found not in ctx.placeholders:

@@ -180,6 +180,9 @@ def split_list(value: str | None, separators: str = ";,") -> list[str]:
     """``"1; 2,3"`` -> ``["1", "2", "3"]`` (empty items dropped)."""
     if not value:
         return []
+    if not any(sep in value for sep in separators):
+        stripped = value.strip()
+        return [stripped] if stripped else []
     return [part.strip() for part in re.split(f"[{re.escape(separators)}]", value) if part.strip()]
 
 

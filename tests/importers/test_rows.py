@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from importers.rows import (
     MAX_ID_LENGTH,
     NodeRow,
+    Note,
     Reject,
     RelRow,
     compact,
@@ -64,3 +67,15 @@ def test_schema_problems() -> None:
     assert schema_problems(RelRow("WORKS_AT", "Contact", "c", "Account", "a", {"title": "CTO"})) == []
     assert schema_problems(RelRow("WORKS_AT", "Account", "a", "Contact", "c"))
     assert schema_problems(RelRow("LIKES", "Contact", "c", "Contact", "d"))
+
+
+def test_rows_pickle_round_trip() -> None:
+    """Rows cross a pipe pickled (importers.prefetch); ``__reduce__`` must keep every field."""
+    rows = [
+        NodeRow("Contact", "x:1", {"name": "Ada", "custom": {"a": [1]}}),
+        RelRow("WORKS_AT", "Contact", "x:1", "Account", "y:2", {"title": "CTO"}),
+        Reject("f.csv", "line 3", "bad", "raw,text", "Contact"),
+        Reject("f.csv", "line 4", "bad"),
+        Note("f.csv", "line 5", "fixed", "sector_corrected", "Account"),
+    ]
+    assert pickle.loads(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)) == rows
