@@ -37,5 +37,6 @@ def emit_node(row: NodeRow, source: str, location: str, raw: str = "", problems:
 
 
 def without_none(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Drop unset props: a source that lacks a column must not erase what another source set."""
-    return {k: v for k, v in props.items() if v is not None and v != {} and v != []}
+    """Drop unset props (None, empty dicts and lists): a source that lacks a column must not erase
+    what another source set."""
+    return {k: v for k, v in props.items() if v is not None and (v or not isinstance(v, dict | list))}

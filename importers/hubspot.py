@@ -129,7 +129,7 @@ class _Ctx:
     company_by_name: dict[str, str] = field(default_factory=dict)  # slug -> id
     owners: set[str] = field(default_factory=set)
     placeholders: set[str] = field(default_factory=set)
-    slugs: dict[str, str] = field(default_factory=dict)  # company name as written -> slug
+    by_name: dict[str, str] = field(default_factory=dict)  # company name as written -> its id
     cols: _Columns = _ALL  # the current file's
 
     def ids(self, kind: str, raw: str) -> str:
@@ -342,17 +342,17 @@ def _companies(rec: CsvRecord, ctx: _Ctx, source: str) -> Generator[Row, None, l
         return ids
     names = split_list(col(rec, "company_names"), ";") or split_list(col(rec, "company_text"), ";")
     for name in names:
-        key = ctx.slugs.get(name)
-        if key is None:
-            key = ctx.slugs[name] = slug(name)
-        found = ctx.company_by_name.get(key)
+        found = ctx.by_name.get(name)
         if found is None:
-            found = name_id(f"{ctx.namespace}:company-name", name)
-            if found not in ctx.placeholders:
-                ctx.placeholders.add(found)
-                note = f"company {name!r} known only by name; created as {found}"
-                yield Note(source, rec.location, note, "company_by_name", "Account")
-                yield from emit_node(NodeRow("Account", found, {"name": name}), source, rec.location, rec.raw)
+            found = ctx.company_by_name.get(slug(name))
+            if found is None:
+                found = name_id(f"{ctx.namespace}:company-name", name)
+                if found not in ctx.placeholders:
+                    ctx.placeholders.add(found)
+                    note = f"company {name!r} known only by name; created as {found}"
+                    yield Note(source, rec.location, note, "company_by_name", "Account")
+                    yield from emit_node(NodeRow("Account", found, {"name": name}), source, rec.location, rec.raw)
+            ctx.by_name[name] = found  # companies files are all read by now: the answer stays
         ids.append(found)
     return ids
 

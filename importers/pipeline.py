@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
-from importers.report import ImportReport, reject_json, track
+from importers.report import ImportReport, reject_json
 from importers.rows import NodeRow, Reject, RelRow, Row
 
 RelKey = tuple[str, str, str]
@@ -79,13 +79,23 @@ class _Batcher:
 
     def add(self, row: NodeRow | RelRow) -> None:
         if isinstance(row, NodeRow):
-            batch = self.nodes.setdefault(row.label, [])
-            batch.append(row)
-            if len(batch) >= self.batch_size:
-                self.flush_label(row.label)
-            return
+            self.add_node(row)
+        else:
+            self.add_rel(row)
+
+    def add_node(self, row: NodeRow) -> None:
+        batch = self.nodes.get(row.label)
+        if batch is None:
+            batch = self.nodes[row.label] = []
+        batch.append(row)
+        if len(batch) >= self.batch_size:
+            self.flush_label(row.label)
+
+    def add_rel(self, row: RelRow) -> None:
         key = (row.type, row.src_label, row.dst_label)
-        rels = self.rels.setdefault(key, [])
+        rels = self.rels.get(key)
+        if rels is None:
+            rels = self.rels[key] = []
         rels.append(row)
         if len(rels) >= self.batch_size:
             self.flush_nodes()
@@ -135,9 +145,25 @@ def run_import(
     batch_size: int = 1000,
     rejects_file: IO[str] | None = None,
 ) -> ImportReport:
-    """Stream a parser's rows into ``writer`` in batches, filling ``report``; return it finished."""
+    """Stream a parser's rows into ``writer`` in batches, filling ``report``; return it finished.
+
+    (``report.track`` inlined: one Python call less for each of millions of rows.)
+    """
     batcher = _Batcher(writer, report, batch_size, rejects_file)
-    for row in track(rows, report, rejects_file):
-        batcher.add(row)
+    node_counts = report.nodes
+    rel_counts = report.rels
+    for row in rows:
+        if isinstance(row, NodeRow):
+            counts = node_counts.get(row.label) or report.label(row.label)
+            counts.read += 1
+            batcher.add_node(row)
+        elif isinstance(row, RelRow):
+            counts = rel_counts.get(row.type) or report.rel(row.type)
+            counts.read += 1
+            batcher.add_rel(row)
+        else:
+            report.record(row)
+            if isinstance(row, Reject) and rejects_file is not None:
+                rejects_file.write(reject_json(row) + "\n")
     batcher.finish()
     return report.finish()
