@@ -129,8 +129,13 @@ def _frame_of(result: Any) -> pd.DataFrame:
         for r in results:
             r.close()
     for name in frame.columns:
-        if isinstance(frame[name].dtype, np.dtype) and frame[name].dtype.kind == "M":
+        dtype = frame[name].dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "M":
             frame[name] = frame[name].dt.tz_localize("UTC")
+        elif isinstance(dtype, pd.StringDtype):
+            # pandas' string dtype goes through Python per element when iterated (itertuples, tolist):
+            # several times slower than plain object columns for the row loops the services run.
+            frame[name] = frame[name].astype(object)
     return frame
 
 

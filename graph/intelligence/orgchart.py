@@ -171,19 +171,26 @@ def _influence(data: _AccountData, chart: OrgChart) -> dict[str, float]:
 
 
 def _rep_facts(reps: pd.DataFrame, now: datetime) -> dict[str, dict[str, Any]]:
-    """Per contact id: the strongest rep relationship and the last time any rep met them."""
+    """Per contact id: the strongest rep relationship and the last time any rep met them
+    (grouped in pandas: a large account has tens of thousands of rep pairs)."""
+    if reps.empty:
+        return {}
+    reps = reps.assign(strength=reps["strength"].fillna(0.0).astype(float))
+    best = reps.sort_values(["contact", "strength", "rep"], ascending=[True, False, True]).drop_duplicates("contact")
+    best = best.assign(last=best["contact"].map(reps.groupby("contact")["last_at"].max()))
     out: dict[str, dict[str, Any]] = {}
-    for contact, rep, rep_name, strength, last_at in reps.itertuples(index=False):
-        fact = out.setdefault(contact, {"strongest_rep": None, "last_met": None})
-        best = fact["strongest_rep"]
-        value = float(strength or 0.0)
-        if best is None or value > best["strength"]:
-            fact["strongest_rep"] = {"id": rep, "name": rep_name, "strength": round(value, 3)}
-        when = None if pd.isna(last_at) else last_at.to_pydatetime()
-        if when is not None and (fact["last_met"] is None or when > fact["last_met"]):
-            fact["last_met"] = when
-    for fact in out.values():
-        fact["met_last_90_days"] = fact["last_met"] is not None and now - fact["last_met"] <= RECENT
+    rows = best[["contact", "rep", "rep_name", "strength", "last"]].itertuples(index=False)
+    for contact, rep, rep_name, strength, when in rows:
+        met = None if pd.isna(when) else when.to_pydatetime()
+        out[contact] = {
+            "strongest_rep": {
+                "id": rep,
+                "name": rep_name if isinstance(rep_name, str) else None,
+                "strength": round(strength, 3),
+            },
+            "last_met": met,
+            "met_last_90_days": met is not None and now - met <= RECENT,
+        }
     return out
 
 
