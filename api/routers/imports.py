@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from api.deps import SettingsDep, StoreDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from graph.errors import InvalidInput, NotFound
+from graph.intelligence.sync import IntelligenceSync
 from importers import detect_format
 from importers.jobs import INPUT_DIR, UPLOAD_DIR, ImportJob, ImportJobs, Runner
 from importers.report import ImportReport
@@ -45,20 +46,25 @@ def get_jobs(request: Request, store: StoreDep, settings: SettingsDep) -> Import
             jobs = getattr(request.app.state, "import_jobs", None)
             if jobs is None:
                 sync = getattr(request.app.state, "sync", None)
-                jobs = ImportJobs(store, Path(settings.data_dir) / "imports", runner=_searchable(sync))
+                intel = getattr(request.app.state, "intel", None)
+                jobs = ImportJobs(store, Path(settings.data_dir) / "imports", runner=_searchable(sync, intel))
                 jobs.resume_pending()
                 request.app.state.import_jobs = jobs
     return jobs
 
 
-def _searchable(sync: SearchSync | None) -> Runner:
-    """Run the import, then bring search up to date with what it wrote (catch-up by updated_at)."""
+def _searchable(sync: SearchSync | None, intel: IntelligenceSync | None = None) -> Runner:
+    """Run the import, then bring search up to date with what it wrote (catch-up by updated_at) and
+    move the tenant's version (cached org charts and roll-ups are read again)."""
 
     def run(**kwargs: Any) -> ImportReport:
-        report = import_file(**kwargs)
-        if sync is not None:
-            sync.catch_up(kwargs["tenant"])
-        return report
+        try:
+            return import_file(**kwargs)
+        finally:
+            if intel is not None:
+                intel.refreshed(kwargs["tenant"])
+            if sync is not None:
+                sync.catch_up(kwargs["tenant"])
 
     return run
 

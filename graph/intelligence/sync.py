@@ -61,6 +61,11 @@ class IntelligenceSync:
         with self._cond:
             self._versions[tenant] = self._versions.get(tenant, 0) + 1
 
+    def refreshed(self, tenant: str) -> None:
+        """KNOWS was rewritten elsewhere (an import): move the version, mark derived graphs stale."""
+        self.bump(tenant)
+        self._after(tenant)
+
     # --- changes ---------------------------------------------------------------------------------
     def on_change(self, tenant: str, refs: Iterable[Ref]) -> None:
         """A write happened: bump the version; queue interactions for the KNOWS refresh."""
@@ -138,7 +143,6 @@ class IntelligenceSync:
             except Exception:  # one tenant's failure must not stop the others; a full refresh repairs it
                 logger.exception("KNOWS refresh of %s failed", tenant)
                 continue
-            self.bump(tenant)
-            self._after(tenant)
+            self.refreshed(tenant)
             done += 1
         return done
