@@ -96,8 +96,11 @@ def _current_staff(frame: pd.DataFrame, now: datetime) -> dict[str, dict[str, An
     return {str(r["id"]): {str(k): v for k, v in r.items()} for r in records}
 
 
+_NO_EMAIL: Final = '"email_cc": [0, 0], "email_to": [0, 0]'  # as json.dumps(sort_keys=True) writes it
+
+
 def _add_counts(counts: DirectedEmailCounts, a: str, b: str, evidence: str | None) -> None:
-    if not evidence or '"email_' not in evidence:
+    if not evidence or '"email_' not in evidence or _NO_EMAIL in evidence:
         return  # no email between them (or stored before the counts were kept: run refresh-knows)
     ev = json.loads(evidence)
     for table, field in ((counts.to, "email_to"), (counts.cc, "email_cc")):
