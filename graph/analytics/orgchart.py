@@ -38,7 +38,7 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from graph.analytics.strength import DirectedEmailCounts
 from graph.analytics.titles import is_top_executive, parse_title
@@ -185,10 +185,10 @@ def build_org_chart(
         proposals = _infer(persons, parent, email_counts or DirectedEmailCounts(), cfg)
         proposals.sort(key=lambda item: -item[0])
         for _, report, candidates in proposals:
-            for edge in candidates:
-                if not _reaches(parent, edge.manager, report):
-                    parent[report] = edge.manager
-                    edges.append(edge)
+            for c in candidates:
+                if not _reaches(parent, c.manager, report):
+                    parent[report] = c.manager
+                    edges.append(ManagerEdge(report, c.manager, "inferred", c.confidence, _evidence(*c.why, cfg)))
                     break
 
     return _assemble(persons, edges, dropped)
@@ -220,6 +220,17 @@ def _reaches(parent: Mapping[str, str], start: str, target: str) -> bool:
 
 # Why a title-based candidate was offered: (kind, levels above, bucket size); kinds below.
 _Reason = tuple[int, int, int]
+
+
+class _Candidate(NamedTuple):
+    """A proposed manager; ``why`` holds ``_evidence``'s inputs (the report, the manager, the title
+    reason, the email link, emails sent)."""
+
+    manager: str
+    confidence: float
+    why: tuple[_Person, _Person, _Reason | None, list[int] | None, int]
+
+
 _BUCKET, _FALLBACK, _C_LEVEL = 0, 1, 2
 _NO_LINKS: Final[dict[str, list[int]]] = {}
 
@@ -229,7 +240,7 @@ def _infer(
     parent: Mapping[str, str],
     counts: DirectedEmailCounts,
     cfg: OrgChartConfig,
-) -> list[tuple[float, str, list[ManagerEdge]]]:
+) -> list[tuple[float, str, list[_Candidate]]]:
     buckets: dict[tuple[str | None, int], list[str]] = {}
     for p in persons.values():
         buckets.setdefault((p.department, p.level), []).append(p.key)
@@ -250,7 +261,7 @@ def _infer(
                 if slot == 1:
                     links.setdefault(recipient, {}).setdefault(sender, [0, 0, 0])[2] += n
 
-    proposals: list[tuple[float, str, list[ManagerEdge]]] = []
+    proposals: list[tuple[float, str, list[_Candidate]]] = []
     cap = cfg.max_inferred_confidence
     for key, person in persons.items():
         if key in parent or key in top_set:
@@ -276,13 +287,12 @@ def _infer(
         if not ranked:
             continue
         best = heapq.nsmallest(cfg.candidates_per_person, ranked, key=lambda item: (-item[0], item[1]))
+        # Evidence (text) is written only for the candidate that is kept: most alternates never are.
         edges = [
-            ManagerEdge(
-                key,
+            _Candidate(
                 manager,
-                "inferred",
                 round(conf, 4),
-                _evidence(person, persons[manager], scored[manager][1], correspondents.get(manager), sent, cfg),
+                (person, persons[manager], scored[manager][1], correspondents.get(manager), sent),
             )
             for conf, manager in best
         ]
