@@ -151,6 +151,31 @@ def refresh_knows_cmd(tenant: Annotated[str, typer.Option(help="Tenant.")], data
     )
 
 
+@app.command("link-domains")
+def link_domains_cmd(
+    tenant: Annotated[str, typer.Option(help="Tenant.")],
+    own_domain: Annotated[
+        list[str] | None, typer.Option("--own-domain", help="The tenant's own email domain (repeatable): skipped.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Put contacts without an employer at the account of their email domain (created if needed)."""
+    from graph.intelligence.domains import link_domains
+
+    store = _store(_settings(data_dir))
+    try:
+        report = link_domains(store, tenant, own_domains=own_domain or ())
+    finally:
+        store.close()
+    typer.echo(
+        f"{report.linked} contacts linked to {len(report.by_domain)} accounts ({report.accounts_created} created, "
+        f"{report.accounts_matched} matched on Account.domain); skipped: {report.skipped_free_mail} free-mail, "
+        f"{report.skipped_own} own-domain addresses"
+    )
+    for domain, n in list(report.by_domain.items())[:10]:
+        typer.echo(f"  {domain}: {n}")
+
+
 @app.command("infer-titles")
 def infer_titles_cmd(tenant: Annotated[str, typer.Option(help="Tenant.")], data_dir: DataDir = None) -> None:
     """Fill missing job titles from the signatures in people's sent email (never overwrites)."""

@@ -10,7 +10,8 @@ person without an explicit manager we infer the most likely one from two kinds o
   to the director: a skip-level line is still a correct ancestor, a wrong manager is not.
   When the department has no one above, the account's top executive (CEO, owner, managing
   director, ...) is the fallback, with a low score; for another C-level it is the usual answer and
-  scores higher.
+  scores higher. Without a recognised top executive there is no fallback: the most senior title
+  found (a VP in a mailbox where few titles are known) is not everyone's manager.
 * Email patterns (``DirectedEmailCounts`` from ``strength``): people cc their manager on a good
   share of their email, and managers write to their reports more than the other way round.
   ``cc_share = cc(r -> m) / sent(r)`` counts when m was cc'd at least ``min_cc`` times;
@@ -328,11 +329,13 @@ def _title_candidates(
         if candidate.department == person.department and 1 <= gap <= len(gaps):
             size = len(buckets[(candidate.department, candidate.level)])
             _offer(scored, other, gaps[gap - 1] * factor / size, (_BUCKET, gap, size))
-    # the top executives score alike: offer the first plus any the person emails with
+    # the top executives score alike: offer the first plus any the person emails with. Only a real
+    # top executive (CEO, owner, ...) is everyone's ancestor: the most senior title in a mailbox
+    # (a VP among untitled colleagues) is not, and would turn the chart into a star around them.
     fallback = tops if len(tops) <= 2 else [tops[0], *(t for t in correspondents if t in top_set)]
     for top in fallback:
         manager = persons[top]
-        if top == person.key or not (manager.level > person.level or person.level in (0, 5)):
+        if not manager.top or top == person.key or not (manager.level > person.level or person.level in (0, 5)):
             continue
         if person.level >= 5:
             _offer(scored, top, cfg.c_level_to_top / len(tops), (_C_LEVEL, 0, len(tops)))
