@@ -171,26 +171,30 @@ def parser_options(fmt: str, options: Mapping[str, Any] | None) -> dict[str, Any
 
 # --- email ---------------------------------------------------------------------------------------
 def stored_email_dedupe(store: GraphStore, tenant: str) -> EmailDedupe:
-    """An ``EmailDedupe`` that already knows every stored message fingerprint.
+    """An ``EmailDedupe`` that already knows every stored message fingerprint (the caller closes it).
 
     A message whose Message-ID is new but whose fingerprint is stored (a copy of a message imported
     in an earlier run) is then noted as ``merged`` and not written; the same message re-imported
     under its own id maps to itself and comes through as unchanged.
     """
     dedupe = EmailDedupe()
-    after = ""
-    while True:
-        params = {"tenant": tenant, "after": after, "limit": FINGERPRINT_PAGE}
-        rows = store.read(tenant, STORED_FINGERPRINTS, params)
-        for r in rows:
-            try:
-                key = bytes.fromhex(str(r["fp"]))
-            except ValueError:
-                continue  # not one of ours (written through the API)
-            dedupe.fingerprints.setdefault(key, str(r["id"]))
-        if len(rows) < FINGERPRINT_PAGE:
-            return dedupe
-        after = str(rows[-1]["uid"])
+    try:
+        after = ""
+        while True:
+            params = {"tenant": tenant, "after": after, "limit": FINGERPRINT_PAGE}
+            rows = store.read(tenant, STORED_FINGERPRINTS, params)
+            for r in rows:
+                try:
+                    key = bytes.fromhex(str(r["fp"]))
+                except ValueError:
+                    continue  # not one of ours (written through the API)
+                dedupe.remember_fingerprint(key, str(r["id"]))
+            if len(rows) < FINGERPRINT_PAGE:
+                return dedupe
+            after = str(rows[-1]["uid"])
+    except BaseException:
+        dedupe.close()
+        raise
 
 
 def person_placeholders(row: NodeRow) -> Collection[str]:
@@ -296,15 +300,15 @@ def import_file(
     if not path.exists():
         raise InvalidInput(f"{path} does not exist")
     store.ensure_tenant(tenant)
-    if fmt == "email":
-        kwargs["dedupe"] = stored_email_dedupe(store, tenant)
-    rows = parse_in_child(fmt, path, kwargs) if _parallel(parallel, path) else PARSERS[fmt](path, **kwargs)
     report = ImportReport(source=path.name or str(path), format=fmt, rejects_path=rejects_path)
     placeholders = person_placeholders if fmt in PEOPLE_FORMATS else None
     writer = StoreRowWriter(store, tenant, placeholders=placeholders)
     stream = StreamEvents() if fmt in KNOWS_FORMATS else None
     tap = _Tap(progress, progress_every, stream)
     with ExitStack() as stack:
+        if fmt == "email":
+            kwargs["dedupe"] = stack.enter_context(stored_email_dedupe(store, tenant))
+        rows = parse_in_child(fmt, path, kwargs) if _parallel(parallel, path) else PARSERS[fmt](path, **kwargs)
         rejects_file: IO[str] | None = None
         if rejects_path is not None:
             rejects_path.parent.mkdir(parents=True, exist_ok=True)

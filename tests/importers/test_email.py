@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -167,11 +168,32 @@ def test_maildir_eml_and_shared_dedupe(tmp_path: Path) -> None:
     (maildir / "tmp" / "3.host").write_bytes(b"half written")
     single = tmp_path / "one.eml"
     single.write_bytes(msg(BASE))
+    with EmailDedupe() as seen:
+        first = check_rows(parse_email(maildir, dedupe=seen))
+        assert len(nodes(first, "Interaction")) == 2
+        second = check_rows(parse_email(single, dedupe=seen))
+        assert nodes(second, "Interaction") == [] and len(notes(second, "merged")) == 1
+
+
+def test_dedupe_on_disk_first_wins_pickles_as_its_file_and_cleans_up() -> None:
     seen = EmailDedupe()
-    first = check_rows(parse_email(maildir, dedupe=seen))
-    assert len(nodes(first, "Interaction")) == 2
-    second = check_rows(parse_email(single, dedupe=seen))
-    assert nodes(second, "Interaction") == [] and len(notes(second, "merged")) == 1
+    seen.FLUSH_EVERY = 3  # type: ignore[misc]  # exercise the flushes
+    fps = [bytes([i]) * 16 for i in range(10)]
+    for i, fp in enumerate(fps):
+        seen.remember(f"<m{i}@x>", fp, f"msg:m{i}")
+    seen.remember("<m0@x>", fps[0], "msg:other")  # already known: the first stays
+    seen.remember_fingerprint(fps[1], "msg:stored")
+    assert seen.message_kept("<m0@x>") == "msg:m0"
+    assert seen.fingerprint_kept(fps[1]) == "msg:m1"
+    assert seen.message_kept("<nope@x>") is None and seen.fingerprint_kept(b"z" * 16) is None
+    assert len(seen._pending) < 3
+    copy = pickle.loads(pickle.dumps(seen))  # what the parser process receives
+    assert copy.path == seen.path and copy.fingerprint_kept(fps[9]) == "msg:m9"
+    copy.remember("<new@x>", b"n" * 16, "msg:new")
+    copy.close()  # not its folder: left alone
+    assert seen.path.exists()
+    seen.close()
+    assert not seen.path.parent.exists()
 
 
 def test_oversized_message_and_junk_before_first_separator(tmp_path: Path) -> None:
