@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -59,6 +60,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned_store, owned_search = store is None, search is None
+        tune_gc(settings.gc_gen0_threshold)
         app.state.store = store if store is not None else open_store(settings)
         app.state.search = search if search is not None else open_index(settings)
         app.state.settings = settings
@@ -106,6 +108,12 @@ def create_app(
     ):
         app.include_router(module.router)
     return app
+
+
+def tune_gc(gen0: int) -> None:
+    """Collect the young generation less often (see ``Settings.gc_gen0_threshold``)."""
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(gen0, max(gen1, 20), max(gen2, 20))
 
 
 def _catch_up_all(sync: SearchSync, store: GraphStore) -> None:

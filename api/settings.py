@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     graph_backend: Literal["embedded", "neo4j"] = "embedded"
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"
     buffer_pool_mb: int = Field(default=1024, ge=64, le=65536)
+    gc_gen0_threshold: int = Field(
+        default=50_000,
+        ge=700,
+        description="Python's young-generation GC threshold: responses such as a 5,000-person org chart "
+        "allocate hundreds of thousands of objects, and the default (700) spends a quarter of the request in GC.",
+    )
 
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"

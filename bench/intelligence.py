@@ -812,6 +812,10 @@ PHASES = ("intro", "org", "rollup", "influence", "synthetic", "knows")
 
 
 def main() -> None:
+    from api.main import tune_gc
+    from api.settings import Settings
+
+    tune_gc(Settings().gc_gen0_threshold)  # as the API server runs (``Settings.gc_gen0_threshold``)
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scale", type=float, default=1.0, help="1.0 = 1M nodes / 5M relationships")
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "relgraph-bench-intel")

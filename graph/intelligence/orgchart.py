@@ -91,9 +91,15 @@ def _current_staff(frame: pd.DataFrame, now: datetime) -> dict[str, dict[str, An
     """Contact id -> its row, for people still employed (no end date, or one not yet passed)."""
     today = pd.Timestamp(now.date(), tz=UTC)
     current = frame[frame["until"].isna() | (frame["until"] >= today)]
-    current = current.drop(columns="until").astype(object)
-    records = current.where(current.notna(), None).to_dict("records")
-    return {str(r["id"]): {str(k): v for k, v in r.items()} for r in records}
+    columns = [_texts(current[c]) for c in ("id", "name", "title", "department")]
+    return {
+        str(cid): {"id": cid, "name": name, "title": title, "department": department}
+        for cid, name, title, department in zip(*columns, strict=True)
+    }
+
+
+def _texts(column: pd.Series) -> list[Any]:
+    return [v if isinstance(v, str) else None for v in column.tolist()]
 
 
 _NO_EMAIL: Final = '"email_cc": [0, 0], "email_to": [0, 0]'  # as json.dumps(sort_keys=True) writes it
@@ -180,19 +186,19 @@ def _rep_facts(reps: pd.DataFrame, now: datetime) -> dict[str, dict[str, Any]]:
         return {}
     reps = reps.assign(strength=reps["strength"].fillna(0.0).astype(float))
     best = reps.sort_values(["contact", "strength", "rep"], ascending=[True, False, True]).drop_duplicates("contact")
-    best = best.assign(last=best["contact"].map(reps.groupby("contact")["last_at"].max()))
+    last = best["contact"].map(reps.groupby("contact")["last_at"].max())
+    recent = ((pd.Timestamp(now) - last) <= RECENT).tolist()  # NaT compares False
+    when = [None if pd.isna(t) else t for t in last.dt.to_pydatetime()]
+    names = [n if isinstance(n, str) else None for n in best["rep_name"].tolist()]
+    strengths = best["strength"].round(3).tolist()
     out: dict[str, dict[str, Any]] = {}
-    rows = best[["contact", "rep", "rep_name", "strength", "last"]].itertuples(index=False)
-    for contact, rep, rep_name, strength, when in rows:
-        met = None if pd.isna(when) else when.to_pydatetime()
+    for contact, rep, name, strength, met, fresh in zip(
+        best["contact"].tolist(), best["rep"].tolist(), names, strengths, when, recent, strict=True
+    ):
         out[contact] = {
-            "strongest_rep": {
-                "id": rep,
-                "name": rep_name if isinstance(rep_name, str) else None,
-                "strength": round(strength, 3),
-            },
+            "strongest_rep": {"id": rep, "name": name, "strength": strength},
             "last_met": met,
-            "met_last_90_days": met is not None and now - met <= RECENT,
+            "met_last_90_days": bool(fresh),
         }
     return out
 
