@@ -13,8 +13,11 @@ What it prints (medians over ``--repeats`` where a figure is repeated):
 - A generated HubSpot contacts export (``--csv-rows``, default 1M; each row a contact, a company by
   name, a WORKS_AT): rows/s, parser alone and whole import, with peak RSS.
 - A generated mbox of ``--mbox-mb`` MB (default 1024; the Enron messages repeated with fresh
-  Message-IDs and dates moved by whole weeks, so no copy is merged away): messages/s and the RSS of
-  the importing process and of its parser process, sampled over the run (peak and at each tenth).
+  Message-IDs and dates moved by whole weeks; the sample's own duplicates are merged in every
+  round): messages/s and the RSS of the importing process and of its parser process: peak, at each
+  quarter of the file (by rows read: rows leave the parser in file order) and at each tenth of the
+  run. Generated-file imports run with a ``--pool-mb`` buffer pool (default 256 MB, the store's
+  default): the pool's pages count in the importer's RSS once touched.
 
 Every import goes into a fresh tenant in a temporary data directory; generated files go to
 ``--tmp`` and are deleted afterwards. Machines here are shared: read the figures with the load
@@ -55,7 +58,7 @@ DATA = REPO.parent / "shared" / "data"
 ENRON = DATA / "enron-mbox-sample"
 MAVEN = DATA / "maven-crm"
 OWN = {"own_domains": ["enron.com"]}
-POOL_MB = 512  # the embedded engine's buffer pool for the generated-file imports (set by --pool-mb)
+POOL_MB = 256  # the embedded engine's buffer pool for the generated-file imports (set by --pool-mb)
 FIRST = ["Ada", "Bob", "Chen", "Dana", "Eve", "Farid", "Gita", "Hugo", "Ines", "Jon", "Kai", "Lena", "Mo", "Nia"]
 LAST = ["Smith", "Ng", "Garcia", "Khan", "Müller", "Rossi", "Dubois", "Silva", "Kim", "Patel", "Novak", "Berg"]
 TITLES = ["CTO", "VP Sales", "Engineer", "Buyer", "Head of Procurement", "Analyst"]
@@ -242,12 +245,18 @@ CHILD = textwrap.dedent(
                 ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand the engine's freed memory back to the OS
                 return True
 
+    import psutil
     data, fmt, path, options = sys.argv[1:5]
     store = LadybugStore(Path(data), buffer_pool_mb=int(sys.argv[5]))
     marks = {}
+    me = psutil.Process()
+    by_rows = []  # (rows read, importer RSS, parser process RSS): memory against the position in the file
     start = time.perf_counter()
     def progress(p):
         marks.setdefault(p.stage, time.perf_counter() - start)
+        if p.stage == "reading" and p.rows % 10_000 == 0:
+            kids = sum(c.memory_info().rss for c in me.children(recursive=True))
+            by_rows.append((p.rows, me.memory_info().rss, kids))
     report = import_file(store=store, tenant="bench", fmt=fmt, path=Path(path), options=json.loads(options),
                          progress=progress)
     total = time.perf_counter() - start
@@ -255,7 +264,8 @@ CHILD = textwrap.dedent(
     import resource
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = [own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime]
-    out = {"total": total, "marks": marks, "cpu": cpu, "recycle": RECYCLE, "report": report.to_dict()}
+    out = {"total": total, "marks": marks, "cpu": cpu, "recycle": RECYCLE, "report": report.to_dict(),
+           "by_rows": by_rows}
     print(json.dumps(out, default=str))
     """
 )
@@ -280,6 +290,22 @@ def import_in_child(
     return json.loads(out.strip().splitlines()[-1]), sampler
 
 
+def by_position(result: dict[str, Any]) -> str:
+    """Importer + parser RSS when 25/50/75/100% of the rows had been read (rows come out of the
+    parser in file order at a steady rate per record, so this is memory against the position in the
+    file: flat means it does not grow with the file)."""
+    samples = result.get("by_rows") or []
+    if not samples:
+        return "n/a"
+    total = samples[-1][0]
+    mb = 1024 * 1024
+    out = []
+    for share in (0.25, 0.5, 0.75, 1.0):
+        _, own, kids = min(samples, key=lambda s: abs(s[0] - share * total))
+        out.append(f"{share:.0%}: {own / mb:,.0f} + {kids / mb:,.0f}")
+    return "; ".join(out)
+
+
 def bench_csv(rows: int, tmp: Path, pool_mb: int) -> None:
     path = tmp / "contacts.csv"
     write_contacts_csv(path, rows)
@@ -293,7 +319,9 @@ def bench_csv(rows: int, tmp: Path, pool_mb: int) -> None:
         print(f"  parser alone (baseline)   {rows / baseline:8,.0f} rows/s  {baseline:7.1f} s")
         print(f"  import                    {rows / result['total']:8,.0f} rows/s  {result['total']:7.1f} s")
         print(f"  CPU seconds: importer {result['cpu'][0]:.1f}, parser process {result['cpu'][1]:.1f}")
-        print(f"  peak RSS: importer {own:,.0f} MB, parser process {kids:,.0f} MB, together {total:,.0f} MB")
+        print(f"  peak RSS: importer {own:,.0f} MB, parser process {kids:,.0f} MB, together {total:,.0f} MB "
+              f"(buffer pool {pool_mb} MB)")  # fmt: skip
+        print(f"  RSS importer + parser (MB) at each quarter of the file: {by_position(result)}")
         created = [f"{label} {c['created']:,}" for label, c in result["report"]["nodes"].items()]
         print(f"  created: {', '.join(created)}")
     finally:
@@ -358,7 +386,8 @@ def bench_mbox(megabytes: int, tmp: Path, pool_mb: int) -> None:
         print(f"  CPU seconds: importer {result['cpu'][0]:.1f}, parser process {result['cpu'][1]:.1f}")
         print(f"  peak RSS: importer {own:,.0f} MB, parser process {kids:,.0f} MB, together {total:,.0f} MB "
               f"(buffer pool {pool_mb} MB; store recycle: {result['recycle']})")  # fmt: skip
-        print(f"  RSS at each tenth of the run (MB): {', '.join(f'{x:,.0f}' for x in rss.tenths())}")
+        print(f"  RSS importer + parser (MB) at each quarter of the file: {by_position(result)}")
+        print(f"  RSS together at each tenth of the run (MB): {', '.join(f'{x:,.0f}' for x in rss.tenths())}")
         interactions = report["nodes"].get("Interaction", {})
         print(f"  interactions created {interactions.get('created', 0):,}, merged {interactions.get('merged', 0):,}, "
               f"rejected {report['rejected_total']:,}")  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from graph.backends.embedded import LadybugStore
 from graph.repositories.bulk import StoreRowWriter
@@ -88,3 +89,32 @@ def test_rel_without_props(store: LadybugStore) -> None:
     assert w.upsert_rels("SUBSIDIARY_OF", "Account", "Account", rows).created == 1
     res = w.upsert_rels("SUBSIDIARY_OF", "Account", "Account", rows)
     assert (res.created, res.updated, res.unchanged, res.missing) == (0, 0, 1, [])
+
+
+class _CountingStore(LadybugStore):
+    """The real store, counting how often the writer hands its database back."""
+
+    recycled = 0
+
+    def recycle(self, tenant: str) -> bool:
+        done = super().recycle(tenant)
+        self.recycled += int(done)
+        return done
+
+
+def test_the_database_is_recycled_by_rows_written_or_by_memory_grown(tmp_path: Path) -> None:
+    store = _CountingStore(tmp_path / "data", buffer_pool_mb=64)
+    try:
+        by_rows = StoreRowWriter(store, "acme", recycle_every=3, memory_budget_mb=None)
+        for i in range(4):
+            by_rows.upsert_nodes("Account", [NodeRow("Account", f"a{i}", {"name": "A"})])
+        assert store.recycled == 1  # after the third row written
+        by_memory = StoreRowWriter(store, "acme", recycle_every=10**9, memory_budget_mb=-1)  # always "grown"
+        by_memory.upsert_nodes("Account", [NodeRow("Account", "b", {"name": "B"})])
+        assert store.recycled == 2
+        quiet = StoreRowWriter(store, "acme", recycle_every=10**9, memory_budget_mb=10**6)
+        quiet.upsert_nodes("Account", [NodeRow("Account", "c", {"name": "C"})])
+        assert store.recycled == 2
+        assert store.read("acme", "MATCH (a:Account) RETURN count(*) AS n") == [{"n": 6}]
+    finally:
+        store.close()
