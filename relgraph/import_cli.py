@@ -94,6 +94,7 @@ def import_command(
 ) -> None:
     """Import a file or folder: idempotent (run it again and nothing changes), rejects reported."""
     from importers import PARSERS, detect_format
+    from importers.enrich import after_import
     from importers.service import import_file, parser_options
 
     if fmt == "auto":
@@ -125,6 +126,7 @@ def import_command(
                 store=store, tenant=tenant, fmt=fmt, path=path, options=options, rejects_path=rejects,
                 progress=bar.update,
             )  # fmt: skip
+        report = after_import(store, tenant, fmt=fmt, options=options, report=report)
     except RelgraphError as exc:
         raise _fail(exc) from exc
     finally:

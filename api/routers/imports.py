@@ -20,6 +20,7 @@ from api.errors import ERROR_RESPONSES
 from graph.errors import InvalidInput, NotFound
 from graph.intelligence.sync import IntelligenceSync
 from importers import detect_format
+from importers.enrich import after_import
 from importers.jobs import INPUT_DIR, UPLOAD_DIR, ImportJob, ImportJobs, Runner
 from importers.report import ImportReport
 from importers.service import import_file, parser_options
@@ -59,7 +60,9 @@ def _searchable(sync: SearchSync | None, intel: IntelligenceSync | None = None) 
 
     def run(**kwargs: Any) -> ImportReport:
         try:
-            return import_file(**kwargs)
+            report = import_file(**kwargs)
+            fmt, options = kwargs["fmt"], kwargs.get("options") or {}
+            return after_import(kwargs["store"], kwargs["tenant"], fmt=fmt, options=options, report=report)
         finally:
             if intel is not None:
                 intel.refreshed(kwargs["tenant"])

@@ -247,10 +247,10 @@ def _infer(
         buckets.setdefault((p.department, p.level), []).append(p.key)
     for members in buckets.values():
         members.sort()
+    # Only recognised top executives head the chart for sure (no manager inferred for them, the
+    # fallback for others). Without one, nobody is exempt: in a mailbox with no titles at all,
+    # "the most senior title found" would be everyone, and nobody would get a line.
     tops = sorted(k for k, p in persons.items() if p.top)
-    if not tops and persons:
-        highest = max(p.level for p in persons.values())
-        tops = sorted(k for k, p in persons.items() if p.level == highest)
     top_set = set(tops)
 
     # email correspondents within the account: person -> other -> [cc person->other, to person->other, to other->person]
