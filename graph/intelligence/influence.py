@@ -357,7 +357,36 @@ class _TenantPeople:
         return np.where(sorted_iids[at] == wanted, order[at] + offset, -1).astype(np.int64)
 
     def index(self) -> IdIndex[Any]:
-        return IdIndex(tuple(self.keys), dict(zip(self.keys, range(len(self.keys)), strict=True)))
+        return IdIndex(tuple(self.keys), _Positions(self.keys))
+
+
+class _Positions(Mapping[str, int]):
+    """Key -> position over a pandas index whose hash table is built on the first lookup: a tenant
+    ranking looks up a few dozen people, and a dict of 400k keys costs ~70 ms to build."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self._keys = keys
+        self._index: pd.Index | None = None
+
+    def _lookup(self) -> pd.Index:
+        if self._index is None:
+            self._index = pd.Index(self._keys, dtype=object)
+        return self._index
+
+    def __getitem__(self, key: str) -> int:
+        loc = self._lookup().get_loc(key)
+        if not isinstance(loc, int):  # a repeated key would come back as a slice or mask
+            raise KeyError(key)
+        return loc
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._lookup()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def with_pagerank(result: InfluenceResult, pagerank: dict[str, float]) -> InfluenceResult:
