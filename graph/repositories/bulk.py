@@ -77,7 +77,8 @@ RECYCLE_EVERY: Final = 150_000
 # The engine's pages of a growing database fill its buffer pool a little more in every session
 # (a 1 GB mbox: +144 MB in the first 150k rows written, +239 MB in the last): the database is also
 # recycled whenever this process has grown by this much since the writer started or last recycled.
-MEMORY_BUDGET_MB: Final = 192
+# One flush can still add up to ~80 MB (an interaction batch with bodies); a reopen costs ~0.1 s.
+MEMORY_BUDGET_MB: Final = 128
 
 Placeholders = Callable[[NodeRow], Collection[str]]
 """Which props of a row are stand-ins, to be written only where the stored value is empty."""
