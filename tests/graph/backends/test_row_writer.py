@@ -118,3 +118,32 @@ def test_the_database_is_recycled_by_rows_written_or_by_memory_grown(tmp_path: P
         assert store.read("acme", "MATCH (a:Account) RETURN count(*) AS n") == [{"n": 6}]
     finally:
         store.close()
+
+
+def test_links_to_records_the_writer_just_created_are_neither_doubled_nor_lost(store: LadybugStore) -> None:
+    w = _writer(store)
+    w.upsert_nodes("Account", [NodeRow("Account", "a", {"name": "A"})])  # fresh for this writer
+    old = StoreRowWriter(store, "acme")
+    old.upsert_nodes("Rep", [NodeRow("Rep", "r", {"name": "R"})])  # created by another writer
+    w.upsert_nodes("Contact", [NodeRow("Contact", f"c{i}", {"name": f"C {i}"}) for i in range(3)])
+    rows = [
+        RelRow("WORKS_AT", "Contact", "c0", "Account", "a", {"title": "VP"}),
+        RelRow("WORKS_AT", "Contact", "c1", "Account", "gone", {}),  # fresh source, missing target
+        RelRow("WORKS_AT", "Contact", "ghost", "Account", "a", {}),  # missing source, fresh target
+    ]
+    res = w.upsert_rels("WORKS_AT", "Contact", "Account", rows)
+    assert (res.created, res.unchanged) == (1, 0)
+    assert [(r.src_id, r.dst_id) for r in res.missing] == [("c1", "gone"), ("ghost", "a")]
+    again = w.upsert_rels("WORKS_AT", "Contact", "Account", rows[:1])  # the same pair later in the run
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    changed = w.upsert_rels(
+        "WORKS_AT", "Contact", "Account", [RelRow("WORKS_AT", "Contact", "c0", "Account", "a", {"title": "CTO"})]
+    )
+    assert changed.updated == 1
+    w.upsert_nodes("Interaction", [NodeRow("Interaction", "m", {"kind": "email", "occurred_at": T0})])
+    part = [RelRow("PARTICIPATED_IN", "Rep", "r", "Interaction", "m", {"role": "from"})]
+    assert w.upsert_rels("PARTICIPATED_IN", "Rep", "Interaction", part).created == 1
+    assert w.upsert_rels("PARTICIPATED_IN", "Rep", "Interaction", part).unchanged == 1
+    counts = store.read("acme", "MATCH ()-[r]->() RETURN label(r) AS t, count(*) AS n ORDER BY t")
+    assert counts == [{"t": "PARTICIPATED_IN", "n": 1}, {"t": "WORKS_AT", "n": 1}]
+    assert store.read("acme", "MATCH ()-[w:WORKS_AT]->() RETURN w.title AS t") == [{"t": "CTO"}]
