@@ -207,7 +207,10 @@ class LadybugStore:
         wal = path.with_name(path.name + ".wal")
         try:
             return self._database(path)
-        except RuntimeError as exc:
+        except _WAL_REPLAY_ERRORS as exc:
+            # A torn WAL record can carry a garbage length: replaying it fails with bad_alloc
+            # (MemoryError) or a string length_error (ValueError) as well as a RuntimeError,
+            # depending on the bytes (tests/graph/backends/test_torn_wal.py).
             if not wal.exists():
                 raise translate(exc) from exc
             return self._open_with_bad_wal(path, wal, exc)
@@ -220,7 +223,7 @@ class LadybugStore:
             throw_on_wal_replay_failure=not tolerant,
         )
 
-    def _open_with_bad_wal(self, path: Path, wal: Path, exc: RuntimeError) -> ladybug.Database:
+    def _open_with_bad_wal(self, path: Path, wal: Path, exc: Exception) -> ladybug.Database:
         # A kill -9 can leave a torn WAL tail whose replay fails. Keep a copy for forensics, then
         # replay what is intact (acknowledged commits were fsynced whole before the tear).
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -229,7 +232,7 @@ class LadybugStore:
         self.recovered.append(str(path))
         try:
             return self._database(path, tolerant=True)
-        except RuntimeError as exc2:
+        except _WAL_REPLAY_ERRORS as exc2:
             raise StoreUnavailable(
                 f"cannot open {path}: {exc2}. The WAL was copied to {wal.name}.corrupt-{stamp}; "
                 "restore from the last `relgraph export` if the file itself is damaged"
@@ -458,6 +461,9 @@ class LadybugStore:
                 tdb.close()
             self._dbs.clear()
             self._schema_ready.clear()
+
+
+_WAL_REPLAY_ERRORS = (RuntimeError, MemoryError, ValueError)
 
 
 def _pool_exhausted(exc: Exception) -> bool:
