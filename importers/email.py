@@ -23,6 +23,7 @@ with its message number; nothing here raises on bad input.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
@@ -77,7 +78,8 @@ class EmailDedupe:
     def __init__(self, path: Path | None = None) -> None:
         self._own_dir: Path | None = None
         if path is None:
-            self._own_dir = Path(tempfile.mkdtemp(prefix="relgraph-email-seen-"))
+            _sweep_stale()
+            self._own_dir = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
             path = self._own_dir / "seen.sqlite"
         self.path = path
         self._db = _seen_db(path)
@@ -156,6 +158,28 @@ class EmailDedupe:
             self._db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", rows)
         self._db.commit()
         self._pending.clear()
+
+
+SCRATCH_PREFIX: Final = "relgraph-email-seen-"
+
+
+def _sweep_stale() -> None:
+    """Remove the scratch folders of importing processes that are gone (a kill -9 leaves its own;
+    the folder name carries the pid of the process that made it)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
 
 
 def _id_key(message_id: str) -> bytes:

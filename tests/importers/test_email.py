@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -228,3 +232,17 @@ def test_raw_8bit_headers_are_decoded_by_fallback(tmp_path: Path) -> None:
     }
     assert nodes(rows, "Interaction")[0].props["subject"] == "Ünïcode"
     assert len(notes(rows, "bad_address")) == 1
+
+
+def test_scratch_folders_of_dead_importers_are_swept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill -9 leaves the dedupe's scratch folder behind; the next import removes it."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"relgraph-email-seen-{int(gone.stdout)}-abc"
+    alive = tmp_path / f"relgraph-email-seen-{os.getpid()}-def"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "seen.sqlite").write_bytes(b"")
+    with EmailDedupe() as seen:
+        assert seen.path.parent.parent == tmp_path
+        assert not dead.exists() and alive.exists()
