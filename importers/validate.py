@@ -74,13 +74,25 @@ def plain_email(value: str) -> bool:
     return len(tld) <= _TLD_MAX and tld.lower() not in email_validator.SPECIAL_USE_DOMAIN_NAMES
 
 
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(v: str) -> bool:
+    """No lone surrogates (JSON can carry them; the model refuses them)."""
+    return v.isascii() or _SURROGATE.search(v) is None
+
+
 def _text(limit: int) -> Check:
-    return lambda v: v is None or (type(v) is str and len(v) <= limit)
+    return lambda v: v is None or (type(v) is str and len(v) <= limit and _encodable(v))
 
 
 def _name(v: Any) -> bool:
     # Name: stripped, 1-300 characters; the unstripped length bounds the stripped one.
-    return type(v) is str and len(v) <= 300 and v != "" and not v.isspace()
+    return type(v) is str and len(v) <= 300 and v != "" and not v.isspace() and _encodable(v)
+
+
+def _custom(v: Any) -> bool:
+    return type(v) is dict and all(type(k) is str and _encodable(k) for k in v)
 
 
 def _email(v: Any) -> bool:
@@ -105,7 +117,7 @@ def _one_of(*values: str) -> Check:
 
 
 _SHORT = _text(300)
-_COMMON: Final[dict[str, Check]] = {"name": _name, "custom": lambda v: type(v) is dict}
+_COMMON: Final[dict[str, Check]] = {"name": _name, "custom": _custom}
 _PERSON: Final[dict[str, Check]] = {"email": _email, "other_emails": _emails, "title": _SHORT}
 FAST_CHECKS: Final[dict[str, dict[str, Check]]] = {
     "Account": {

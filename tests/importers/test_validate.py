@@ -93,6 +93,8 @@ VALUES = st.one_of(
     st.datetimes(),
     st.lists(st.sampled_from(["a@b.com", "bad", "c@d.org"]), max_size=3),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.dictionaries(st.integers(), st.text(max_size=2), min_size=1, max_size=2),
+    st.sampled_from(["ok\ud800", "\udcff", {"k\ud800": 1}, "Zoë", {"ü": [1, "\ud800"]}]),
 )
 
 
