@@ -90,6 +90,9 @@ def import_command(
     mapping: Annotated[Path | None, typer.Option(help="Mapping file (JSON) for format csv.")] = None,
     namespace: Annotated[str | None, typer.Option(help="Id namespace (default: the format's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    pool_mb: Annotated[
+        int, typer.Option(help="The engine's buffer pool for this import (MB): memory stays near it plus ~250 MB.")
+    ] = 256,
     data_dir: DataDir = None,
 ) -> None:
     """Import a file or folder: idempotent (run it again and nothing changes), rejects reported."""
@@ -114,7 +117,8 @@ def import_command(
         parser_options(fmt, options)
     except InvalidInput as exc:
         raise _fail(exc) from exc
-    settings = _settings(data_dir)
+    # A streaming import needs a small pool; the server's default (1 GB) would only let RSS grow.
+    settings = _settings(data_dir).model_copy(update={"buffer_pool_mb": max(128, pool_mb)})
     default_rejects = rejects is None
     if rejects is None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
