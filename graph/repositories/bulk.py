@@ -78,7 +78,9 @@ RECYCLE_EVERY: Final = 150_000
 # (a 1 GB mbox: +144 MB in the first 150k rows written, +239 MB in the last): the database is also
 # recycled whenever this process has grown by this much since the writer started or last recycled.
 # One flush can still add up to ~80 MB (an interaction batch with bodies); a reopen costs ~0.1 s.
-MEMORY_BUDGET_MB: Final = 128
+# 1 GB mbox, 256 MB pool: 128 MB peaked at 503 MB (importer + parser) and 3,961 msg/s; 96 MB at
+# 453 MB and 3,374 msg/s; 64 MB ~300 MB but 60% slower.
+MEMORY_BUDGET_MB: Final = 96
 
 Placeholders = Callable[[NodeRow], Collection[str]]
 """Which props of a row are stand-ins, to be written only where the stored value is empty."""
