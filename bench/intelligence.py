@@ -157,7 +157,7 @@ def nx_knows_graph(edges: Sequence[Any], reps: Sequence[str], cutoff: datetime |
             g.add_edge(u, v, cost=cost)
 
     for e in edges:
-        if cutoff is not None and (e.last_at is None or e.last_at < cutoff):
+        if cutoff is not None and (pd.isna(e.last_at) or e.last_at < cutoff):
             continue
         cost = -math.log(min(1.0, e.strength))
         ra, rb = e.a in is_rep, e.b in is_rep
@@ -257,7 +257,7 @@ def phase_intro(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None
     # networkx, same KNOWS edges, on the first --nx-targets of the same targets
     n_nx = min(args.nx_targets, len(targets))
     with timer() as t:
-        g = nx_knows_graph(P.knows_edges(store, TENANT), reps, now - max_age if max_age else None)
+        g = nx_knows_graph(list(frame.itertuples(index=False)), reps, now - max_age if max_age else None)
         g_rev = g.reverse(copy=False)
     say(
         f"networkx DiGraph build (one-off): {t[0]:.2f} s ({g.number_of_nodes():,} nodes, "

@@ -7,11 +7,14 @@ that age, such as "met in the last 90 days"). Least recently used entries go fir
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 class ViewCache:
@@ -40,3 +43,39 @@ class ViewCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return value
+
+
+class Background:
+    """At most one background job per tenant (a cache rebuild), and a way to wait for them all
+    before the store they read is closed. A failed job is logged; the caller's next request tries
+    again."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._running: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def start(self, tenant: str, job: Callable[[], Any]) -> bool:
+        """Run ``job`` in a thread unless one is already running for ``tenant``; True if started."""
+        with self._lock:
+            if tenant in self._running:
+                return False
+            thread = threading.Thread(target=self._run, args=(tenant, job), daemon=True, name=self.name)
+            self._running[tenant] = thread
+        thread.start()
+        return True
+
+    def _run(self, tenant: str, job: Callable[[], Any]) -> None:
+        try:
+            job()
+        except Exception:
+            logger.exception("%s of %s failed", self.name, tenant)
+        finally:
+            with self._lock:
+                self._running.pop(tenant, None)
+
+    def join(self, timeout_s: float = 30.0) -> None:
+        with self._lock:
+            threads = list(self._running.values())
+        for thread in threads:
+            thread.join(timeout_s)

@@ -11,7 +11,6 @@ directly (correct at once) while the book is rebuilt in the background.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,10 +22,9 @@ import pandas as pd
 from graph import schema
 from graph.analytics.hierarchy import AccountMetrics, RollupNode, ancestors, children_index, subtree
 from graph.analytics.titles import parse_title
+from graph.intelligence.cache import Background
 from graph.repositories import base
 from graph.store import GraphStore
-
-logger = logging.getLogger(__name__)
 
 FOREST: Final = (
     "MATCH (c:Account)-[:SUBSIDIARY_OF]->(p:Account) WHERE c.tenant = $tenant RETURN c.id AS child, p.id AS parent"
@@ -120,8 +118,7 @@ class AccountBooks:
         self._version = version or (lambda tenant: 0)
         self.ttl_s = ttl_s
         self._books: dict[str, tuple[int, float, dict[str, str], AccountBook]] = {}
-        self._building: set[str] = set()
-        self._threads: list[threading.Thread] = []
+        self._builds = Background("account book build")
         self._lock = threading.Lock()
 
     def current(self, store: GraphStore, tenant: str) -> tuple[dict[str, str], AccountBook] | None:
@@ -131,42 +128,21 @@ class AccountBooks:
             hit = self._books.get(tenant)
             if hit is not None and hit[0] == version and time.monotonic() - hit[1] < self.ttl_s:
                 return hit[2], hit[3]
-            start = tenant not in self._building
-            if start:
-                self._building.add(tenant)
-        if start:
-            thread = threading.Thread(target=self._build, args=(store, tenant), daemon=True, name="account-book")
-            with self._lock:
-                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-            thread.start()
+        self._builds.start(tenant, lambda: self.build_now(store, tenant))
         return None
 
     def join(self, timeout_s: float = 30.0) -> None:
         """Wait for background builds (before the store they read is closed)."""
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(timeout_s)
+        self._builds.join(timeout_s)
 
     def build_now(self, store: GraphStore, tenant: str) -> None:
-        """Build synchronously (start-up warm-up, tests, benchmarks)."""
+        """Build in the caller's thread (tests, benchmarks; requests use ``current``)."""
+        version = self._version(tenant)  # read first: a write during the build leaves it stale
+        started = time.monotonic()
+        parent_of = _forest(store, tenant)
+        book = read_book(store, tenant)
         with self._lock:
-            self._building.add(tenant)
-        self._build(store, tenant)
-
-    def _build(self, store: GraphStore, tenant: str) -> None:
-        try:
-            version = self._version(tenant)  # read first: a write during the build leaves it stale
-            started = time.monotonic()
-            parent_of = _forest(store, tenant)
-            book = read_book(store, tenant)
-            with self._lock:
-                self._books[tenant] = (version, started, parent_of, book)
-        except Exception:  # requests keep reading subtrees directly; the next one tries again
-            logger.exception("building the account book of %s failed", tenant)
-        finally:
-            with self._lock:
-                self._building.discard(tenant)
+            self._books[tenant] = (version, started, parent_of, book)
 
 
 def _forest(store: GraphStore, tenant: str) -> dict[str, str]:
@@ -181,12 +157,14 @@ def hierarchy(*, store: GraphStore, tenant: str, account_id: str, books: Account
     cached = books.current(store, tenant) if books is not None else None
     if cached is not None:
         parent_of, book = cached
+        children = children_index(parent_of)
     else:
         parent_of = _forest(store, tenant)
-        deep = _depth(parent_of, account_id) > MAX_SCOPE_DEPTH
+        children = children_index(parent_of)
+        deep = _depth(children, account_id) > MAX_SCOPE_DEPTH
         book = read_book(store, tenant, None if deep else account_id)
     chain = ancestors(parent_of, account_id)
-    tree = subtree(parent_of, account_id, book.metrics, children=children_index(parent_of))
+    tree = subtree(parent_of, account_id, book.metrics, children=children)
     names = dict(book.names)
     missing = [a for a in chain if a not in names]
     if missing:
@@ -198,9 +176,8 @@ def hierarchy(*, store: GraphStore, tenant: str, account_id: str, books: Account
     }
 
 
-def _depth(parent_of: dict[str, str], root: str) -> int:
+def _depth(children: dict[str, list[str]], root: str) -> int:
     """Levels below ``root`` (0 for a leaf)."""
-    children = children_index(parent_of)
     depth, level = 0, [root]
     while True:
         level = [c for n in level for c in children.get(n, [])]

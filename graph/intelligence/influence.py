@@ -27,7 +27,6 @@ from graph.analytics.titles import parse_title
 from graph.intelligence import people as P
 from graph.store import Dialect, GraphStore
 
-PEOPLE_TITLES: Final = "MATCH (p:{label}) WHERE p.tenant = $tenant RETURN p.id AS id, p.name AS name, p.title AS title"
 # Whole-tenant reads by internal node id ({iid}: ``offset(id(p))`` on Ladybug, ``id(p)`` on Neo4j).
 PEOPLE_BY_IID: Final = (
     "MATCH (p:{label}) WHERE p.tenant = $tenant RETURN {iid} AS iid, p.id AS id, p.name AS name, p.title AS title"
@@ -37,9 +36,6 @@ KNOWS_BY_IID: Final = (
 )
 REPORTS_BY_IID: Final = (
     "MATCH (a:{label})-[r:REPORTS_TO]->(b:{label}) WHERE a.tenant = $tenant RETURN {ia} AS report, {ib} AS manager"
-)
-ALL_REPORTS: Final = (
-    "MATCH (a:{label})-[r:REPORTS_TO]->(b:{label}) WHERE a.tenant = $tenant RETURN a.id AS report, b.id AS manager"
 )
 
 
@@ -324,10 +320,6 @@ def _warm_start(previous: InfluenceResult, keys: Sequence[str]) -> npt.NDArray[n
     return start if float(start.sum()) > 0 else None
 
 
-def _texts(column: pd.Series) -> list[str | None]:
-    return [v if isinstance(v, str) else None for v in column.to_numpy(dtype=object)]
-
-
 class _TenantPeople:
     """People of several labels in one position space: label ``L``'s people take positions
     ``offset[L] .. offset[L] + n_L`` in the order read; keys are ``Label:id`` (``people.key``)."""
@@ -344,8 +336,8 @@ class _TenantPeople:
         self._by_label[label] = (iids[order], order.astype(np.int64), len(self.keys))
         prefix = label + ":"
         self.keys.extend(prefix + str(i) for i in frame["id"].to_numpy(object))
-        self.names.extend(_texts(frame["name"]))
-        self.titles.extend(_texts(frame["title"]))
+        self.names.extend(P.texts(frame["name"]))
+        self.titles.extend(P.texts(frame["title"]))
 
     def positions(self, label: str, iids: pd.Series) -> npt.NDArray[np.int64]:
         """Positions of the people with these internal ids (-1 for any not read)."""

@@ -7,7 +7,6 @@ invalidates it. Each hop comes back with its evidence (counts by channel, last i
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from datetime import datetime, timedelta
@@ -16,10 +15,9 @@ from typing import Any, Final
 from graph import schema
 from graph.analytics.paths import IntroPath, PathGraph, best_entry_points, best_paths
 from graph.intelligence import people as P
+from graph.intelligence.cache import Background
 from graph.repositories import base
 from graph.store import GraphStore
-
-logger = logging.getLogger(__name__)
 
 HOP_EVIDENCE: Final = (
     "MATCH (a:{a} {{uid: $a}})-[k:KNOWS]-(b:{b} {{uid: $b}}) "
@@ -36,8 +34,7 @@ class PathGraphs:
     def __init__(self, ttl_s: float = 300.0) -> None:
         self.ttl_s = ttl_s
         self._graphs: dict[str, tuple[float, PathGraph, list[str], datetime]] = {}
-        self._rebuilding: set[str] = set()
-        self._threads: list[threading.Thread] = []
+        self._rebuilds = Background("path graph rebuild")
         self._lock = threading.Lock()
 
     def get(self, store: GraphStore, tenant: str) -> tuple[PathGraph, list[str], datetime]:
@@ -45,34 +42,15 @@ class PathGraphs:
         the reference time is a scan of every interaction)."""
         with self._lock:
             hit = self._graphs.get(tenant)
-            stale = hit is not None and time.monotonic() - hit[0] >= self.ttl_s
-            refresh = stale and tenant not in self._rebuilding
-            if refresh:
-                self._rebuilding.add(tenant)
         if hit is None:
             return self._build(store, tenant)
-        if refresh:
-            thread = threading.Thread(target=self._rebuild, args=(store, tenant), daemon=True, name="path-graph")
-            with self._lock:
-                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-            thread.start()
+        if time.monotonic() - hit[0] >= self.ttl_s:  # stale: rebuild behind the current graph
+            self._rebuilds.start(tenant, lambda: self._build(store, tenant))
         return hit[1], hit[2], hit[3]
 
     def join(self, timeout_s: float = 30.0) -> None:
         """Wait for background rebuilds (before the store they read is closed)."""
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(timeout_s)
-
-    def _rebuild(self, store: GraphStore, tenant: str) -> None:
-        try:
-            self._build(store, tenant)
-        except Exception:  # the stale graph keeps serving; the next expiry tries again
-            logger.exception("rebuilding the path graph of %s failed", tenant)
-        finally:
-            with self._lock:
-                self._rebuilding.discard(tenant)
+        self._rebuilds.join(timeout_s)
 
     def _build(self, store: GraphStore, tenant: str) -> tuple[PathGraph, list[str], datetime]:
         graph = PathGraph.from_frame(P.knows_frame(store, tenant))

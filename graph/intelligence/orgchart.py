@@ -23,20 +23,16 @@ import pandas as pd
 
 from graph import schema
 from graph.analytics.csr import IdIndex
+from graph.analytics.influence import InfluenceResult
 from graph.analytics.orgchart import OrgChart, OrgNode, OrgPerson, build_org_chart
 from graph.analytics.strength import DirectedEmailCounts
 from graph.intelligence import people as P
-from graph.intelligence.influence import Person, compute, compute_arrays, explain, levels_of
+from graph.intelligence.influence import Person, compute_arrays, explain, levels_of
 from graph.repositories import base
 from graph.store import GraphStore
 
 RECENT: Final = timedelta(days=90)
 
-STAFF: Final = (
-    "MATCH (c:Contact)-[w:WORKS_AT]->(a:Account {uid: $account}) "
-    "RETURN c.id AS id, c.name AS name, coalesce(w.title, c.title) AS title, "
-    "coalesce(w.department, c.department) AS department, w.until AS until"
-)
 STAFF_LINES: Final = (
     "MATCH (c:Contact)-[:WORKS_AT]->(a:Account {uid: $account}) MATCH (c)-[r:REPORTS_TO]->(m:Contact) "
     "WHERE r.source = 'explicit' RETURN c.id AS report, m.id AS manager"
@@ -70,7 +66,7 @@ class _AccountData:
 def _read(store: GraphStore, tenant: str, account_id: str, now: datetime) -> _AccountData:
     account = base.get_node(store=store, tenant=tenant, label="Account", record_id=account_id)
     params = {"account": schema.uid(tenant, account_id)}
-    staff = _current_staff(store.read_frame(tenant, STAFF, params), now)
+    staff = _current_staff(store.read_frame(tenant, P.ACCOUNT_CONTACTS, params), now)
     explicit = [(r, m) for r, m in store.read_frame(tenant, STAFF_LINES, params).itertuples(index=False) if r in staff]
     counts = DirectedEmailCounts()
     for cid, sent in store.read_frame(tenant, STAFF_SENT, params).itertuples(index=False):
@@ -91,15 +87,11 @@ def _current_staff(frame: pd.DataFrame, now: datetime) -> dict[str, dict[str, An
     """Contact id -> its row, for people still employed (no end date, or one not yet passed)."""
     today = pd.Timestamp(now.date(), tz=UTC)
     current = frame[frame["until"].isna() | (frame["until"] >= today)]
-    columns = [_texts(current[c]) for c in ("id", "name", "title", "department")]
+    columns = [P.texts(current[c]) for c in ("id", "name", "title", "department")]
     return {
         str(cid): {"id": cid, "name": name, "title": title, "department": department}
         for cid, name, title, department in zip(*columns, strict=True)
     }
-
-
-def _texts(column: pd.Series) -> list[Any]:
-    return [v if isinstance(v, str) else None for v in column.tolist()]
 
 
 _NO_EMAIL: Final = '"email_cc": [0, 0], "email_to": [0, 0]'  # as json.dumps(sort_keys=True) writes it
@@ -150,21 +142,15 @@ def _lines(chart: OrgChart) -> list[tuple[str, str, float]]:
     return [(P.key("Contact", e.report), P.key("Contact", e.manager), e.confidence) for e in chart.edges]
 
 
-def _edges(data: _AccountData) -> list[tuple[str, str, float]]:
-    return [(P.key("Contact", a), P.key("Contact", b), w) for a, b, w in data.pairs]
-
-
-def _influence(data: _AccountData, chart: OrgChart) -> dict[str, float]:
-    """Contact id -> blended influence inside the account (the same as ``compute`` over person keys,
-    on arrays: this runs on every chart of up to thousands of people)."""
-    if not data.staff:
-        return {}
+def _rank(data: _AccountData, chart: OrgChart) -> InfluenceResult:
+    """Influence inside the account over person keys (``compute``'s, on arrays: this runs on every
+    chart of up to thousands of people). ``data.staff`` must not be empty."""
     ids = list(data.staff)
     at = {cid: i for i, cid in enumerate(ids)}
     pairs = [(at[a], at[b], w) for a, b, w in data.pairs if w > 0]
     lines = [(at[e.report], at[e.manager], e.confidence) for e in chart.edges]
     keys = [P.key("Contact", cid) for cid in ids]
-    result = compute_arrays(
+    return compute_arrays(
         IdIndex(tuple(keys), dict(zip(keys, range(len(keys)), strict=True))),
         np.array([a for a, _, _ in pairs], dtype=np.int64),
         np.array([b for _, b, _ in pairs], dtype=np.int64),
@@ -176,7 +162,13 @@ def _influence(data: _AccountData, chart: OrgChart) -> dict[str, float]:
         ),
         levels_of([r["title"] for r in data.staff.values()]),
     )
-    return dict(zip(ids, result.score.tolist(), strict=True))
+
+
+def _influence(data: _AccountData, chart: OrgChart) -> dict[str, float]:
+    """Contact id -> blended influence inside the account."""
+    if not data.staff:
+        return {}
+    return dict(zip(data.staff, _rank(data, chart).score.tolist(), strict=True))
 
 
 def _rep_facts(reps: pd.DataFrame, now: datetime) -> dict[str, dict[str, Any]]:
@@ -246,7 +238,6 @@ def account_influence(*, store: GraphStore, tenant: str, account_id: str, limit:
     account = {"id": data.account["id"], "name": data.account.get("name")}
     if not data.staff:
         return {"account": account, "people": []}
-    lines = _lines(_chart(data, include_inferred=True))
-    people = _people(data)
-    result = compute(list(people.values()), _edges(data), lines)
-    return {"account": account, "people": explain(result, people, lines, limit)}
+    chart = _chart(data, include_inferred=True)
+    result = _rank(data, chart)
+    return {"account": account, "people": explain(result, _people(data), _lines(chart), limit)}

@@ -7,8 +7,7 @@ and Neo4j; large reads page by primary key.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -26,16 +25,9 @@ INTERACTION_PAGE: Final = (
     "MATCH (i:Interaction) WHERE i.tenant = $tenant AND i.uid > $after "
     "RETURN i.uid AS uid, i.id AS id, i.kind AS kind, i.occurred_at AS at ORDER BY i.uid LIMIT $limit"
 )
-INTERACTIONS_BY_UID: Final = (
-    "UNWIND $uids AS u MATCH (i:Interaction {uid: u}) RETURN i.uid AS uid, i.id AS id, i.kind AS kind, "
-    "i.occurred_at AS at"
-)
 PARTICIPANTS: Final = (
     "UNWIND $uids AS u MATCH (p:{label})-[r:PARTICIPATED_IN]->(i:Interaction {{uid: u}}) "
     "RETURN i.uid AS uid, p.id AS person, r.role AS role"
-)
-INTERACTIONS_OF: Final = (
-    "UNWIND $uids AS u MATCH (p:{label} {{uid: u}})-[:PARTICIPATED_IN]->(i:Interaction) RETURN DISTINCT i.uid AS uid"
 )
 KNOWS_PAIR: Final = (
     "MATCH (a:{a})-[k:KNOWS]->(b:{b}) WHERE a.tenant = $tenant "
@@ -45,10 +37,6 @@ ACCOUNT_CONTACTS: Final = (
     "MATCH (c:Contact)-[w:WORKS_AT]->(a:Account {uid: $account}) "
     "RETURN c.id AS id, c.name AS name, coalesce(w.title, c.title) AS title, "
     "coalesce(w.department, c.department) AS department, w.until AS until"
-)
-EXPLICIT_REPORTS: Final = (
-    "UNWIND $uids AS u MATCH (c:Contact {uid: u})-[r:REPORTS_TO]->(m:Contact) "
-    "WHERE r.source = 'explicit' RETURN c.id AS report, m.id AS manager"
 )
 REP_IDS: Final = "MATCH (r:Rep) WHERE r.tenant = $tenant RETURN r.id AS id"
 LATEST: Final = "MATCH (i:Interaction) WHERE i.tenant = $tenant RETURN max(i.occurred_at) AS at"
@@ -85,44 +73,6 @@ def all_events(store: GraphStore, tenant: str) -> Iterator[InteractionEvent]:
         after = heads[-1]["uid"]
 
 
-def events_of_people(store: GraphStore, tenant: str, people: Iterable[str]) -> Iterator[InteractionEvent]:
-    """Every interaction any of ``people`` took part in (their full history)."""
-    uids: set[str] = set()
-    by_label: dict[str, list[str]] = {}
-    for person in people:
-        label, rid = split_key(person)
-        by_label.setdefault(label, []).append(schema.uid(tenant, rid))
-    for label, puids in by_label.items():
-        for i in range(0, len(puids), PAGE):
-            rows = store.read(tenant, INTERACTIONS_OF.format(label=label), {"uids": puids[i : i + PAGE]})
-            uids.update(r["uid"] for r in rows)
-    yield from events_by_uid(store, tenant, sorted(uids))
-
-
-def events_by_uid(store: GraphStore, tenant: str, uids: Sequence[str]) -> Iterator[InteractionEvent]:
-    for i in range(0, len(uids), PAGE):
-        heads = store.read(tenant, INTERACTIONS_BY_UID, {"uids": list(uids[i : i + PAGE])})
-        yield from _events(store, tenant, heads)
-
-
-@dataclass(frozen=True)
-class KnowsEdge:
-    a: str
-    b: str
-    strength: float
-    last_at: datetime | None
-
-
-def knows_edges(store: GraphStore, tenant: str) -> list[KnowsEdge]:
-    """Every KNOWS edge of the tenant (each pair once)."""
-    out: list[KnowsEdge] = []
-    for a, b in schema.PEOPLE:
-        for r in store.read(tenant, KNOWS_PAIR.format(a=a, b=b), {"tenant": tenant}):
-            if r["strength"]:
-                out.append(KnowsEdge(key(a, r["a"]), key(b, r["b"]), float(r["strength"]), r["last_at"]))
-    return out
-
-
 def knows_frame(store: GraphStore, tenant: str) -> pd.DataFrame:
     """Every KNOWS edge with a strength as columns ``a``, ``b`` (person keys), ``strength``,
     ``last_at`` (UTC, may be NaT): the columnar form of ``knows_edges`` for whole-tenant analytics."""
@@ -144,6 +94,11 @@ def knows_frame(store: GraphStore, tenant: str) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({"a": [], "b": [], "strength": [], "last_at": pd.Series([], dtype="datetime64[us, UTC]")})
     return pd.concat(parts, ignore_index=True)
+
+
+def texts(column: pd.Series) -> list[str | None]:
+    """A string column as Python strings, None where missing (NaN in a frame)."""
+    return [v if isinstance(v, str) else None for v in column.tolist()]
 
 
 def rep_keys(store: GraphStore, tenant: str) -> list[str]:
