@@ -35,11 +35,10 @@ few ms for 5,000 people from prepared inputs (titles already parsed).
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal
 
 from graph.analytics.strength import DirectedEmailCounts
 from graph.analytics.titles import is_top_executive, parse_title
@@ -160,8 +159,42 @@ def build_org_chart(
 ) -> OrgChart:
     """The org chart of ``people`` from ``explicit`` ``(report, manager)`` lines plus, with
     ``include_inferred``, inferred lines for people with no explicit manager."""
-    cfg = config or OrgChartConfig()
-    persons = {p.key: _prepare(p) for p in people}
+    traits: dict[tuple[str | None, str | None], tuple[int, str | None, bool]] = {}
+    persons = {p.key: _prepare(p, traits) for p in people}
+    return _build(persons, explicit, email_counts, include_inferred, config or OrgChartConfig())
+
+
+def build_org_chart_columns(
+    keys: Sequence[str],
+    titles: Sequence[str | None],
+    names: Sequence[str | None],
+    departments: Sequence[str | None],
+    *,
+    explicit: Iterable[tuple[str, str]] = (),
+    email_counts: DirectedEmailCounts | None = None,
+    include_inferred: bool = True,
+    config: OrgChartConfig | None = None,
+) -> OrgChart:
+    """``build_org_chart`` over people given as parallel columns (what a frame read hands back),
+    titles to be parsed: the same chart as ``OrgPerson(key, title, name, department=...)`` rows,
+    without building an ``OrgPerson`` per person (a large account has thousands)."""
+    traits: dict[tuple[str | None, str | None], tuple[int, str | None, bool]] = {}
+    persons: dict[str, _Person] = {}
+    for key, title, name, department in zip(keys, titles, names, departments, strict=True):
+        known = traits.get((title, department))
+        if known is None:
+            known = traits[(title, department)] = _parse(title, department)
+        persons[key] = _Person(key, title, name, *known)
+    return _build(persons, explicit, email_counts, include_inferred, config or OrgChartConfig())
+
+
+def _build(
+    persons: dict[str, _Person],
+    explicit: Iterable[tuple[str, str]],
+    email_counts: DirectedEmailCounts | None,
+    include_inferred: bool,
+    cfg: OrgChartConfig,
+) -> OrgChart:
     parent: dict[str, str] = {}
     edges: list[ManagerEdge] = []
     dropped: list[DroppedEdge] = []
@@ -185,24 +218,47 @@ def build_org_chart(
     if include_inferred:
         proposals = _infer(persons, parent, email_counts or DirectedEmailCounts(), cfg)
         proposals.sort(key=lambda item: -item[0])
-        for _, report, candidates in proposals:
-            for c in candidates:
-                if not _reaches(parent, c.manager, report):
-                    parent[report] = c.manager
-                    edges.append(ManagerEdge(report, c.manager, "inferred", c.confidence, _evidence(*c.why, cfg)))
+        # Evidence (text) is written only for the candidate that is kept: most alternates never are.
+        # Title-only evidence repeats across a large account (same titles, same bucket): write it once.
+        said: dict[tuple[str | None, str | None, str | None, _Reason | None], tuple[str, ...]] = {}
+        for _, report, candidates, correspondents, sent in proposals:
+            for confidence, manager, why in candidates:
+                if not _reaches(parent, manager, report):
+                    parent[report] = manager
+                    person, boss = persons[report], persons[manager]
+                    link = correspondents.get(manager)
+                    if link is None:
+                        memo = (boss.title, person.title, person.department, why)
+                        evidence = said.get(memo)
+                        if evidence is None:
+                            evidence = said[memo] = _evidence(person, boss, why, None, sent, cfg)
+                    else:
+                        evidence = _evidence(person, boss, why, link, sent, cfg)
+                    edges.append(ManagerEdge(report, manager, "inferred", confidence, evidence))
                     break
 
     return _assemble(persons, edges, dropped)
 
 
-def _prepare(person: OrgPerson) -> _Person:
-    level, department = person.level, person.department
+def _prepare(person: OrgPerson, traits: dict[tuple[str | None, str | None], tuple[int, str | None, bool]]) -> _Person:
+    level, department, top = person.level, person.department, person.top_executive
+    if level is None and top is None:  # the usual case: everything from the title, once per distinct title
+        known = traits.get((person.title, department))
+        if known is None:
+            known = traits[(person.title, department)] = _parse(person.title, department)
+        return _Person(person.key, person.title, person.name, *known)
     if level is None or (department is None and person.title):
         parsed = parse_title(person.title, person.department)
         level = parsed.level if level is None else level
         department = department or parsed.department
-    top = person.top_executive if person.top_executive is not None else is_top_executive(person.title)
+    top = top if top is not None else is_top_executive(person.title)
     return _Person(person.key, person.title, person.name, level, department, top)
+
+
+def _parse(title: str | None, department: str | None) -> tuple[int, str | None, bool]:
+    """(level, department, top executive) of a title, ``department`` winning over the parsed one."""
+    parsed = parse_title(title, department)
+    return parsed.level, department or parsed.department, is_top_executive(title)
 
 
 def _reaches(parent: Mapping[str, str], start: str, target: str) -> bool:
@@ -221,16 +277,11 @@ def _reaches(parent: Mapping[str, str], start: str, target: str) -> bool:
 
 # Why a title-based candidate was offered: (kind, levels above, bucket size); kinds below.
 _Reason = tuple[int, int, int]
-
-
-class _Candidate(NamedTuple):
-    """A proposed manager; ``why`` holds ``_evidence``'s inputs (the report, the manager, the title
-    reason, the email link, emails sent)."""
-
-    manager: str
-    confidence: float
-    why: tuple[_Person, _Person, _Reason | None, list[int] | None, int]
-
+# A proposed manager: (confidence, manager key, title reason or None for email evidence alone).
+_Candidate = tuple[float, str, _Reason | None]
+# Per person without a manager: (best confidence, person, candidates best first, the person's email
+# links (``_evidence``'s input), emails the person sent).
+_Proposal = tuple[float, str, list[_Candidate], Mapping[str, list[int]], int]
 
 _BUCKET, _FALLBACK, _C_LEVEL = 0, 1, 2
 _NO_LINKS: Final[dict[str, list[int]]] = {}
@@ -241,7 +292,7 @@ def _infer(
     parent: Mapping[str, str],
     counts: DirectedEmailCounts,
     cfg: OrgChartConfig,
-) -> list[tuple[float, str, list[_Candidate]]]:
+) -> list[_Proposal]:
     buckets: dict[tuple[str | None, int], list[str]] = {}
     for p in persons.values():
         buckets.setdefault((p.department, p.level), []).append(p.key)
@@ -262,8 +313,11 @@ def _infer(
                 if slot == 1:
                     links.setdefault(recipient, {}).setdefault(sender, [0, 0, 0])[2] += n
 
-    proposals: list[tuple[float, str, list[_Candidate]]] = []
-    cap = cfg.max_inferred_confidence
+    proposals: list[_Proposal] = []
+    # Without email evidence a person's candidates depend on their (department, level) alone: the
+    # buckets above and the top executives (a person is never in a bucket above their own level,
+    # and tops get no inferred manager). Large accounts have few such pairs: rank each once.
+    by_bucket: dict[tuple[str | None, int], tuple[float, list[_Candidate]]] = {}
     for key, person in persons.items():
         if key in parent or key in top_set:
             continue
@@ -274,31 +328,48 @@ def _infer(
             value = _interaction_score(link, sent, cfg)
             if value > 0:
                 interaction[other] = value
-        scored: dict[str, tuple[float, _Reason | None]] = {}
-        _title_candidates(person, persons, buckets, tops, top_set, interaction, cfg, scored)
-        for other in interaction:  # interaction-only candidates: anyone not more junior
-            candidate = persons[other]
-            if other not in scored and not (person.level and candidate.level and candidate.level < person.level):
-                scored[other] = (0.0, None)
-        ranked: list[tuple[float, str]] = []
-        for manager, (title_score, _) in scored.items():
-            confidence = 1.0 - (1.0 - title_score) * (1.0 - interaction.get(manager, 0.0))
-            if confidence >= cfg.min_confidence:
-                ranked.append((confidence if confidence < cap else cap, manager))
-        if not ranked:
-            continue
-        best = heapq.nsmallest(cfg.candidates_per_person, ranked, key=lambda item: (-item[0], item[1]))
-        # Evidence (text) is written only for the candidate that is kept: most alternates never are.
-        edges = [
-            _Candidate(
-                manager,
-                round(conf, 4),
-                (person, persons[manager], scored[manager][1], correspondents.get(manager), sent),
-            )
-            for conf, manager in best
-        ]
-        proposals.append((best[0][0], key, edges))
+        if interaction:
+            top, best = _candidates(person, persons, buckets, tops, top_set, interaction, cfg)
+        else:
+            bucket = (person.department, person.level)
+            cached = by_bucket.get(bucket)
+            if cached is None:
+                cached = by_bucket[bucket] = _candidates(person, persons, buckets, tops, top_set, interaction, cfg)
+            top, best = cached
+        if best:
+            proposals.append((top, key, best, correspondents, sent))
     return proposals
+
+
+def _candidates(
+    person: _Person,
+    persons: Mapping[str, _Person],
+    buckets: Mapping[tuple[str | None, int], list[str]],
+    tops: Sequence[str],
+    top_set: AbstractSet[str],
+    interaction: Mapping[str, float],
+    cfg: OrgChartConfig,
+) -> tuple[float, list[_Candidate]]:
+    """The person's ``candidates_per_person`` most likely managers, best first (ties: by key), each
+    with its confidence (capped, rounded to 4 places) and title reason, and the best confidence
+    unrounded (what proposals are ordered by); confidences below ``min_confidence`` are left out."""
+    scored: dict[str, tuple[float, _Reason | None]] = {}
+    _title_candidates(person, persons, buckets, tops, top_set, interaction, cfg, scored)
+    for other in interaction:  # interaction-only candidates: anyone not more junior
+        candidate = persons[other]
+        if other not in scored and not (person.level and candidate.level and candidate.level < person.level):
+            scored[other] = (0.0, None)
+    cap = cfg.max_inferred_confidence
+    ranked: list[tuple[float, str]] = []
+    for manager, (title_score, _) in scored.items():
+        confidence = 1.0 - (1.0 - title_score) * (1.0 - interaction.get(manager, 0.0))
+        if confidence >= cfg.min_confidence:
+            ranked.append((-(confidence if confidence < cap else cap), manager))
+    if not ranked:
+        return 0.0, []
+    ranked.sort()  # managers are distinct: the same order as by (-confidence, manager)
+    best = ranked[: cfg.candidates_per_person]
+    return -best[0][0], [(round(-negated, 4), manager, scored[manager][1]) for negated, manager in best]
 
 
 def _title_candidates(
@@ -394,6 +465,7 @@ def _assemble(persons: Mapping[str, _Person], edges: list[ManagerEdge], dropped:
         return (-node.level, (node.name or node.key).lower())
 
     for node in nodes.values():
-        node.children.sort(key=order)
+        if len(node.children) > 1:
+            node.children.sort(key=order)
     roots = sorted((n for n in nodes.values() if n.edge is None), key=order)
     return OrgChart(roots, nodes, edges, dropped)

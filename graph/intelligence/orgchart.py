@@ -13,9 +13,13 @@ import). Replaying the account's interactions instead cost seconds for a 5,000-p
 
 from __future__ import annotations
 
+import gc
 import json
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import TracebackType
 from typing import Any, Final
 
 import numpy as np
@@ -24,7 +28,7 @@ import pandas as pd
 from graph import schema
 from graph.analytics.csr import IdIndex
 from graph.analytics.influence import InfluenceResult
-from graph.analytics.orgchart import OrgChart, OrgNode, OrgPerson, build_org_chart
+from graph.analytics.orgchart import OrgChart, build_org_chart_columns
 from graph.analytics.strength import DirectedEmailCounts
 from graph.intelligence import people as P
 from graph.intelligence.influence import Person, compute_arrays, explain, levels_of
@@ -55,51 +59,82 @@ STAFF_REPS: Final = (
 
 @dataclass
 class _AccountData:
+    """The account's current staff as columns (``at``: contact id -> position), their explicit
+    lines, email counts, KNOWS inside the account (positions, positive strength; ``pairs`` counts
+    every in-account edge) and their KNOWS to reps (a frame, not yet restricted to the staff)."""
+
     account: dict[str, Any]
-    staff: dict[str, dict[str, Any]]
+    ids: list[str]
+    names: list[str | None]
+    titles: list[str | None]
+    departments: list[str | None]
+    at: dict[str, int]
     explicit: list[tuple[str, str]]
     counts: DirectedEmailCounts
-    pairs: list[tuple[str, str, float]]  # contact ids inside the account, strength
+    src: list[int]
+    dst: list[int]
+    strength: list[float]
+    pairs: int
     reps: pd.DataFrame
 
 
 def _read(store: GraphStore, tenant: str, account_id: str, now: datetime) -> _AccountData:
     account = base.get_node(store=store, tenant=tenant, label="Account", record_id=account_id)
     params = {"account": schema.uid(tenant, account_id)}
-    staff = _current_staff(store.read_frame(tenant, P.ACCOUNT_CONTACTS, params), now)
-    explicit = [(r, m) for r, m in store.read_frame(tenant, STAFF_LINES, params).itertuples(index=False) if r in staff]
+    ids, names, titles, departments = _current_staff(store.read_frame(tenant, P.ACCOUNT_CONTACTS, params), now)
+    at = {cid: i for i, cid in enumerate(ids)}
+    lines = store.read_frame(tenant, STAFF_LINES, params)
+    explicit = [(r, m) for r, m in zip(lines["report"].tolist(), lines["manager"].tolist(), strict=True) if r in at]
     counts = DirectedEmailCounts()
-    for cid, sent in store.read_frame(tenant, STAFF_SENT, params).itertuples(index=False):
-        if cid in staff:
-            counts.sent[cid] = int(sent)
-    pairs: list[tuple[str, str, float]] = []
+    sent = store.read_frame(tenant, STAFF_SENT, params)
+    for cid, n in zip(sent["id"].tolist(), sent["sent"].tolist(), strict=True):
+        if cid in at:
+            counts.sent[cid] = int(n)
     knows = store.read_frame(tenant, STAFF_KNOWS, params)
-    for a, b, strength, evidence in knows.itertuples(index=False):
-        if a not in staff or b not in staff:
+    src: list[int] = []
+    dst: list[int] = []
+    strength: list[float] = []
+    pairs = 0
+    columns = (knows[c].tolist() for c in ("a", "b", "strength", "evidence"))
+    for a, b, w, evidence in zip(*columns, strict=True):
+        i, j = at.get(a), at.get(b)
+        if i is None or j is None:
             continue
-        pairs.append((a, b, float(strength or 0.0)))
-        _add_counts(counts, a, b, evidence)
+        pairs += 1
+        w = float(w or 0.0)
+        if w > 0:  # NaN is not
+            src.append(i)
+            dst.append(j)
+            strength.append(w)
+        if evidence and '"email_' in evidence and _NO_EMAIL not in evidence:
+            _add_counts(counts, a, b, evidence)
     reps = store.read_frame(tenant, STAFF_REPS, params)
-    return _AccountData(account, staff, explicit, counts, pairs, reps[reps["contact"].isin(list(staff))])
+    return _AccountData(account, ids, names, titles, departments, at, explicit, counts, src, dst, strength, pairs, reps)
 
 
-def _current_staff(frame: pd.DataFrame, now: datetime) -> dict[str, dict[str, Any]]:
-    """Contact id -> its row, for people still employed (no end date, or one not yet passed)."""
+def _current_staff(
+    frame: pd.DataFrame, now: datetime
+) -> tuple[list[str], list[str | None], list[str | None], list[str | None]]:
+    """Columns (id, name, title, department) of the people still employed (no end date, or one not
+    yet passed), one row per contact: the first row's place, the last row's values."""
     today = pd.Timestamp(now.date(), tz=UTC)
     current = frame[frame["until"].isna() | (frame["until"] >= today)]
-    columns = [P.texts(current[c]) for c in ("id", "name", "title", "department")]
-    return {
-        str(cid): {"id": cid, "name": name, "title": title, "department": department}
-        for cid, name, title, department in zip(*columns, strict=True)
-    }
+    ids = [str(cid) for cid in P.texts(current["id"])]
+    columns = [P.texts(current[c]) for c in ("name", "title", "department")]
+    at = {cid: i for i, cid in enumerate(ids)}
+    if len(at) < len(ids):  # a contact with two current WORKS_AT rows here
+        rows = list(at.values())
+        ids = list(at)
+        columns = [[column[i] for i in rows] for column in columns]
+    return ids, columns[0], columns[1], columns[2]
 
 
 _NO_EMAIL: Final = '"email_cc": [0, 0], "email_to": [0, 0]'  # as json.dumps(sort_keys=True) writes it
 
 
-def _add_counts(counts: DirectedEmailCounts, a: str, b: str, evidence: str | None) -> None:
-    if not evidence or '"email_' not in evidence or _NO_EMAIL in evidence:
-        return  # no email between them (or stored before the counts were kept: run refresh-knows)
+def _add_counts(counts: DirectedEmailCounts, a: str, b: str, evidence: str) -> None:
+    """The directed To/Cc counts of a KNOWS evidence that has any (pairs with no email between them,
+    or stored before the counts were kept, are skipped by the caller: run refresh-knows)."""
     ev = json.loads(evidence)
     for table, field in ((counts.to, "email_to"), (counts.cc, "email_cc")):
         ab, ba = (ev.get(field) or (0, 0))[:2]
@@ -109,33 +144,79 @@ def _add_counts(counts: DirectedEmailCounts, a: str, b: str, evidence: str | Non
             table[(b, a)] = int(ba)
 
 
+class _CollectorPause:
+    """Cyclic garbage collection off while charts are being built (reference counting still frees
+    everything at once; nothing here makes cycles). A 5,000-person chart allocates ~50k containers
+    and most live on in the answer: with the collector on, that set off ~70 young collections and,
+    every other chart, a full collection of the whole process heap (30-40 ms each on the bench,
+    about a third of the cold time). Paused, the young objects are looked at once, on the first
+    allocation after. Process-wide and re-entrant across threads: the last one out restores the
+    collector as the first one in found it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._was_enabled = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._holders += 1
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0 and self._was_enabled:
+                gc.enable()
+
+
+_collector_paused: Final = _CollectorPause()
+
+
 def org_chart(
     *, store: GraphStore, tenant: str, account_id: str, include_inferred: bool = True, now: datetime | None = None
 ) -> dict[str, Any]:
-    now = now or datetime.now(UTC)
+    with _collector_paused:
+        return _org_chart(store, tenant, account_id, include_inferred, now or datetime.now(UTC))
+
+
+def _org_chart(
+    store: GraphStore, tenant: str, account_id: str, include_inferred: bool, now: datetime
+) -> dict[str, Any]:
     data = _read(store, tenant, account_id, now)
     chart = _chart(data, include_inferred)
     ranked = _influence(data, chart)
-    facts = _rep_facts(data.reps, now)
+    facts = _rep_facts(data.reps, data.at, now)
+    explicit_lines = sum(1 for e in chart.edges if e.source == "explicit")
     return {
         "account": {"id": data.account["id"], "name": data.account.get("name")},
-        "people": len(data.staff),
-        "explicit_lines": sum(1 for e in chart.edges if e.source == "explicit"),
-        "inferred_lines": sum(1 for e in chart.edges if e.source == "inferred"),
+        "people": len(data.ids),
+        "explicit_lines": explicit_lines,
+        "inferred_lines": len(chart.edges) - explicit_lines,
         "dropped_lines": [{"report": d.report, "manager": d.manager, "reason": d.reason} for d in chart.dropped],
-        "roots": [_tree(root, ranked, facts) for root in chart.roots],
+        "roots": _trees(chart, ranked, facts),
     }
 
 
 def _chart(data: _AccountData, include_inferred: bool) -> OrgChart:
-    people = [
-        OrgPerson(key=i, title=r["title"], name=r["name"], department=r["department"]) for i, r in data.staff.items()
-    ]
-    return build_org_chart(people, explicit=data.explicit, email_counts=data.counts, include_inferred=include_inferred)
+    return build_org_chart_columns(
+        data.ids,
+        data.titles,
+        data.names,
+        data.departments,
+        explicit=data.explicit,
+        email_counts=data.counts,
+        include_inferred=include_inferred,
+    )
 
 
 def _people(data: _AccountData) -> dict[str, Person]:
-    return {P.key("Contact", i): Person(P.key("Contact", i), r["name"], r["title"]) for i, r in data.staff.items()}
+    return {
+        P.key("Contact", i): Person(P.key("Contact", i), name, title)
+        for i, name, title in zip(data.ids, data.names, data.titles, strict=True)
+    }
 
 
 def _lines(chart: OrgChart) -> list[tuple[str, str, float]]:
@@ -144,99 +225,110 @@ def _lines(chart: OrgChart) -> list[tuple[str, str, float]]:
 
 def _rank(data: _AccountData, chart: OrgChart) -> InfluenceResult:
     """Influence inside the account over person keys (``compute``'s, on arrays: this runs on every
-    chart of up to thousands of people). ``data.staff`` must not be empty."""
-    ids = list(data.staff)
-    at = {cid: i for i, cid in enumerate(ids)}
-    pairs = [(at[a], at[b], w) for a, b, w in data.pairs if w > 0]
-    lines = [(at[e.report], at[e.manager], e.confidence) for e in chart.edges]
-    keys = [P.key("Contact", cid) for cid in ids]
+    chart of up to thousands of people). ``data.ids`` must not be empty."""
+    at = data.at
+    keys = [P.key("Contact", cid) for cid in data.ids]
+    edges = chart.edges
     return compute_arrays(
         IdIndex(tuple(keys), dict(zip(keys, range(len(keys)), strict=True))),
-        np.array([a for a, _, _ in pairs], dtype=np.int64),
-        np.array([b for _, b, _ in pairs], dtype=np.int64),
-        np.array([w for _, _, w in pairs], dtype=np.float64),
+        np.array(data.src, dtype=np.int64),
+        np.array(data.dst, dtype=np.int64),
+        np.array(data.strength, dtype=np.float64),
         (
-            np.array([r for r, _, _ in lines], dtype=np.int64),
-            np.array([m for _, m, _ in lines], dtype=np.int64),
-            np.array([c for _, _, c in lines], dtype=np.float64),
+            np.array([at[e.report] for e in edges], dtype=np.int64),
+            np.array([at[e.manager] for e in edges], dtype=np.int64),
+            np.array([e.confidence for e in edges], dtype=np.float64),
         ),
-        levels_of([r["title"] for r in data.staff.values()]),
+        levels_of(data.titles),
     )
 
 
-def _influence(data: _AccountData, chart: OrgChart) -> dict[str, float]:
-    """Contact id -> blended influence inside the account."""
-    if not data.staff:
-        return {}
-    return dict(zip(data.staff, _rank(data, chart).score.tolist(), strict=True))
+def _influence(data: _AccountData, chart: OrgChart) -> list[float]:
+    """Blended influence inside the account, by staff position."""
+    if not data.ids:
+        return []
+    return _rank(data, chart).score.tolist()  # type: ignore[no-any-return]
 
 
-def _rep_facts(reps: pd.DataFrame, now: datetime) -> dict[str, dict[str, Any]]:
-    """Per contact id: the strongest rep relationship and the last time any rep met them
-    (grouped in pandas: a large account has tens of thousands of rep pairs)."""
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_NAT: Final = np.iinfo(np.int64).min  # NaT as int64
+# Per contact: the strongest rep relationship, when any rep last met them, whether in the last 90 days.
+_Facts = tuple[dict[str, Any] | None, datetime | None, bool]
+_NO_FACTS: Final[_Facts] = (None, None, False)
+
+
+def _rep_facts(reps: pd.DataFrame, staff: Mapping[str, int], now: datetime) -> dict[str, _Facts]:
+    """Per contact id of ``staff``: the strongest rep relationship (ties: the smaller rep id; no
+    strength counts as 0) and the last time any rep met them (a large account has thousands of rep
+    pairs: one pass over the columns)."""
     if reps.empty:
         return {}
-    reps = reps.assign(strength=reps["strength"].fillna(0.0).astype(float))
-    best = reps.sort_values(["contact", "strength", "rep"], ascending=[True, False, True]).drop_duplicates("contact")
-    last = best["contact"].map(reps.groupby("contact")["last_at"].max())
-    recent = ((pd.Timestamp(now) - last) <= RECENT).tolist()  # NaT compares False
-    when = [None if pd.isna(t) else t for t in last.dt.to_pydatetime()]
-    names = [n if isinstance(n, str) else None for n in best["rep_name"].tolist()]
-    strengths = best["strength"].round(3).tolist()
-    out: dict[str, dict[str, Any]] = {}
-    for contact, rep, name, strength, met, fresh in zip(
-        best["contact"].tolist(), best["rep"].tolist(), names, strengths, when, recent, strict=True
+    strengths = reps["strength"].to_numpy(dtype=np.float64, na_value=0.0).tolist()
+    stamps = pd.to_datetime(reps["last_at"], utc=True).to_numpy(dtype="datetime64[us]").view(np.int64).tolist()
+    best: dict[str, tuple[float, str, Any]] = {}
+    last: dict[str, int] = {}
+    for contact, rep, name, strength, stamp in zip(
+        reps["contact"].tolist(), reps["rep"].tolist(), reps["rep_name"].tolist(), strengths, stamps, strict=True
     ):
-        out[contact] = {
-            "strongest_rep": {"id": rep, "name": name, "strength": strength},
-            "last_met": met,
-            "met_last_90_days": bool(fresh),
-        }
+        if contact not in staff:
+            continue
+        known = best.get(contact)
+        if known is None or strength > known[0] or (strength == known[0] and rep < known[1]):
+            best[contact] = (strength, rep, name)
+        if stamp > last.get(contact, _NAT):
+            last[contact] = stamp
+    rounded = np.round(np.array([b[0] for b in best.values()], dtype=np.float64), 3).tolist()
+    out: dict[str, _Facts] = {}
+    for (contact, (_, rep, name)), strength in zip(best.items(), rounded, strict=True):
+        stamp = last.get(contact, _NAT)
+        met = None if stamp == _NAT else _EPOCH + timedelta(microseconds=stamp)
+        out[contact] = (
+            {"id": rep, "name": name if isinstance(name, str) else None, "strength": strength},
+            met,
+            met is not None and now - met <= RECENT,
+        )
     return out
 
 
-def _tree(root: OrgNode, ranked: dict[str, float], facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Nested JSON, built without recursion (charts can be deep)."""
-
-    def node(n: OrgNode) -> dict[str, Any]:
-        fact = facts.get(n.key, {})
-        line = None
-        if n.edge is not None:
-            line = {
-                "source": n.edge.source,
-                "confidence": round(n.edge.confidence, 3),
-                "evidence": list(n.edge.evidence),
-            }
-        return {
-            "id": n.key,
+def _trees(chart: OrgChart, ranked: Sequence[float], facts: Mapping[str, _Facts]) -> list[dict[str, Any]]:
+    """The nested JSON under each root, built without recursion (charts can be deep): one dict per
+    person, then each manager's ``reports`` in the chart's order. ``ranked`` is by chart position
+    (``chart.nodes`` keeps the staff's order); empty: no influence figures."""
+    out: dict[str, dict[str, Any]] = {}
+    for i, (key, n) in enumerate(chart.nodes.items()):
+        rep, met, fresh = facts.get(key, _NO_FACTS)
+        edge = n.edge
+        out[key] = {
+            "id": key,
             "name": n.name,
             "title": n.title,
             "department": n.department,
             "seniority": n.level,
-            "influence": round(ranked.get(n.key, 0.0), 4),
-            "manager_line": line,
-            "strongest_rep": fact.get("strongest_rep"),
-            "last_met": fact.get("last_met"),
-            "met_last_90_days": bool(fact.get("met_last_90_days", False)),
+            "influence": round(ranked[i], 4) if ranked else 0.0,
+            "manager_line": None
+            if edge is None
+            else {"source": edge.source, "confidence": round(edge.confidence, 3), "evidence": list(edge.evidence)},
+            "strongest_rep": rep,
+            "last_met": met,
+            "met_last_90_days": fresh,
             "reports": [],
         }
-
-    top = node(root)
-    stack = [(root, top)]
-    while stack:
-        n, out = stack.pop()
-        for child in n.children:
-            c = node(child)
-            out["reports"].append(c)
-            stack.append((child, c))
-    return top
+    for key, n in chart.nodes.items():
+        if n.children:
+            out[key]["reports"] = [out[c.key] for c in n.children]
+    return [out[root.key] for root in chart.roots]
 
 
 def account_influence(*, store: GraphStore, tenant: str, account_id: str, limit: int) -> dict[str, Any]:
     """Influence of the account's people, explained (the same inputs and lines as the org chart)."""
+    with _collector_paused:
+        return _account_influence(store, tenant, account_id, limit)
+
+
+def _account_influence(store: GraphStore, tenant: str, account_id: str, limit: int) -> dict[str, Any]:
     data = _read(store, tenant, account_id, datetime.now(UTC))
     account = {"id": data.account["id"], "name": data.account.get("name")}
-    if not data.staff:
+    if not data.ids:
         return {"account": account, "people": []}
     chart = _chart(data, include_inferred=True)
     result = _rank(data, chart)
