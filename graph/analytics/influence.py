@@ -38,18 +38,26 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from functools import cached_property
+from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.stats import rankdata
 
 from graph.analytics.csr import CsrGraph, IdIndex, csr_from_arrays, subgraph
+
+try:  # see _csr_keeping_repeats
+    from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
+except ImportError:  # pragma: no cover - a scipy that moved it
+    _coo_tocsr = None
 
 FloatArray = npt.NDArray[np.float64]
 K = TypeVar("K", bound=Hashable)
 Normalisation = Literal["percentile", "max"]
+
+
+DEFAULT_TOL: Final = 1e-8
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +76,7 @@ class InfluenceConfig:
     normalisation: Normalisation = "percentile"
     unknown_level_prior: float = 0.2
     max_iter: int = 200
-    tol: float = 1e-10
+    tol: float = DEFAULT_TOL
 
     def __post_init__(self) -> None:
         if not 0 < self.damping < 1:
@@ -86,19 +94,104 @@ class Contribution:
     share: float
 
 
-def transition_matrix(graph: CsrGraph) -> tuple[sp.csr_array, FloatArray]:
-    """``P^T`` as CSR (row v holds ``w(u,v) / outdeg_w(u)`` for each in-neighbour u) and the mask
-    of dangling nodes (no out-weight) as 0/1 floats."""
-    if graph.nnz and float(graph.weights.min()) < 0:
+# Row blocks of about this many arcs are updated one after the other (block Gauss-Seidel); a graph
+# with fewer arcs is one block, which is plain power iteration.
+BLOCK_ARCS: Final = 32_768
+MAX_BLOCKS: Final = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """``P^T`` over *positions*: node ``order[i]`` sits at position ``i`` (``position`` is the
+    inverse). Row ``i`` of ``matrix`` holds ``w(u, v) / outdeg_w(u)`` for each in-neighbour u of
+    ``v = order[i]``, columns are positions too; ``dangling`` marks positions with no out-weight.
+
+    Why an order: the most connected people first keeps the vector reads of the sparse product
+    close together (about a fifth faster than the tenant's own order at 400k people), and it is the
+    order in which the blocks of ``pagerank`` are swept.
+    """
+
+    matrix: sp.csr_array
+    dangling: npt.NDArray[np.bool_]
+    order: npt.NDArray[np.int64]
+    position: npt.NDArray[np.int64]
+    out_weight: FloatArray  # per node (not position): the row normaliser
+
+    @property
+    def n(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def in_arcs(self, node: int) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """The in-neighbours of ``node`` (node indices, each once) and their summed
+        ``w(u, v) / outdeg_w(u)``."""
+        row = int(self.position[node])
+        start, stop = self.matrix.indptr[row], self.matrix.indptr[row + 1]
+        sources, share = np.unique(self.order[self.matrix.indices[start:stop]], return_inverse=True)
+        weights = np.bincount(share, weights=self.matrix.data[start:stop], minlength=len(sources))
+        return sources.astype(np.int64, copy=False), weights.astype(np.float64, copy=False)
+
+    def arcs(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
+        """(src, dst, weight) of every stored arc, back in node indices."""
+        m = self.matrix.tocoo()
+        src, dst = self.order[m.col], self.order[m.row]
+        return src, dst, m.data * self.out_weight[src]
+
+
+def transition_matrix(graph: CsrGraph) -> Transition:
+    """The transition of ``graph`` in a locality order (see :class:`Transition`)."""
+    rows = np.repeat(np.arange(graph.n, dtype=np.int64), np.diff(graph.indptr))
+    return transition_from_arcs(graph.n, rows, graph.indices, graph.weights)
+
+
+def transition_from_arcs(
+    n: int, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], weights: FloatArray
+) -> Transition:
+    """The transition straight from arc arrays over nodes ``0..n-1``. Repeated arcs need not be
+    summed first: they stay separate entries, which the sparse product adds up anyway."""
+    if len(weights) and float(weights.min()) < 0:
         raise ValueError("PageRank needs non-negative weights")
-    out = graph.out_weight()
+    out = np.bincount(src, weights=weights, minlength=n).astype(np.float64, copy=False)
     inv = np.zeros_like(out)
     np.divide(1.0, out, out=inv, where=out != 0)
-    rows = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
-    data = graph.weights * inv[rows]
-    # The transpose of a CSR matrix is its CSC form: rebuild it row-major for v.
-    pt = sp.csr_array((data, (graph.indices, rows)), shape=(graph.n, graph.n))
-    return pt, (out == 0).astype(np.float64)
+    degree = np.bincount(src, minlength=n) + np.bincount(dst, minlength=n)
+    # Most arcs first; as 16-bit keys numpy's stable sort is a radix sort (a fifth of the time).
+    key = (np.iinfo(np.uint16).max - np.minimum(degree, np.iinfo(np.uint16).max)).astype(np.uint16)
+    order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n, dtype=np.int64)
+    # One COO -> CSR pass transposes and permutes at once.
+    matrix = _csr_keeping_repeats(n, position[dst], position[src], weights * inv[src])
+    return Transition(matrix, out[order] == 0, order, position, out)
+
+
+def _csr_keeping_repeats(n: int, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], data: FloatArray) -> Any:
+    """A CSR matrix whose repeated entries stay separate and whose rows stay unsorted.
+
+    scipy's public COO -> CSR conversion also sorts every row and sums repeats, which the product
+    does not need: at 1.3M arcs that is two thirds of the conversion's time. Its counting sort is
+    called directly when scipy has it where it has had it for over a decade, publicly otherwise."""
+    if _coo_tocsr is None or n >= np.iinfo(np.int32).max or len(rows) >= np.iinfo(np.int32).max:
+        return sp.csr_array((data, (rows, cols)), shape=(n, n))
+    indptr = np.empty(n + 1, dtype=np.int32)
+    indices = np.empty(len(rows), dtype=np.int32)
+    values = np.empty(len(rows), dtype=np.float64)
+    _coo_tocsr(n, n, len(rows), rows.astype(np.int32), cols.astype(np.int32), data, indptr, indices, values)
+    return sp.csr_array((values, indices, indptr), shape=(n, n))
+
+
+def percentile(values: FloatArray) -> FloatArray:
+    """The share of the other values that are lower, ties averaged: ``(rankdata(v, "average") - 1)
+    / (n - 1)`` in a third of scipy's time (an unstable sort suffices: tied runs are averaged)."""
+    n = len(values)
+    if n <= 1:
+        return np.ones(n)
+    order = np.argsort(values)
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    ends = np.append(starts[1:], n)
+    ranks = np.empty(n)
+    ranks[order] = np.repeat((starts + ends - 1) / 2.0, ends - starts)
+    return ranks / (n - 1)
 
 
 def pagerank(
@@ -109,45 +202,107 @@ def pagerank(
     dangling: npt.ArrayLike | None = None,
     nstart: npt.ArrayLike | None = None,
     max_iter: int = 100,
-    tol: float = 1e-10,
-    transition: tuple[sp.csr_array, FloatArray] | None = None,
+    tol: float = DEFAULT_TOL,
+    transition: Transition | None = None,
 ) -> PageRankResult:
-    """Weighted PageRank by power iteration; networkx's recurrence, absolute L1 stopping rule.
+    """Weighted PageRank, networkx's recurrence, absolute L1 stopping rule (see the module).
 
     ``personalization``/``dangling``/``nstart`` are arrays over the nodes (normalised here).
     Duplicate edges are summed (build the graph with ``duplicates="sum"``).
     """
-    n = graph.n
+    t = transition if transition is not None else transition_matrix(graph)
+    return solve(
+        t,
+        damping=damping,
+        personalization=personalization,
+        dangling=dangling,
+        nstart=nstart,
+        max_iter=max_iter,
+        tol=tol,
+    )
+
+
+def solve(
+    t: Transition,
+    *,
+    damping: float = 0.85,
+    personalization: npt.ArrayLike | None = None,
+    dangling: npt.ArrayLike | None = None,
+    nstart: npt.ArrayLike | None = None,
+    max_iter: int = 100,
+    tol: float = DEFAULT_TOL,
+) -> PageRankResult:
+    """:func:`pagerank` over a prepared transition."""
+    n = t.n
     if n == 0:
         return PageRankResult(np.zeros(0), 0, True, 0.0)
-    pt, is_dangling = transition if transition is not None else transition_matrix(graph)
-    p = _distribution(personalization, n)
-    dangling_weights = p if dangling is None else _distribution(dangling, n)
-    x = _distribution(nstart, n)
-    dangling_idx = np.flatnonzero(is_dangling)
-    teleport = (1.0 - damping) * p
-    # Uniform teleport and dangling vectors (the default) add a scalar; in-place updates keep one
-    # new vector per iteration (the product) instead of six: a third of an iteration at 400k nodes.
+    order = t.order
+    p = _distribution(personalization, n)[order]
+    dangling_weights = p if dangling is None else _distribution(dangling, n)[order]
+    x = _distribution(nstart, n)[order]
     uniform = personalization is None and dangling is None
-    diff = np.empty(n)
-    error = float("inf")
-    for iteration in range(1, max_iter + 1):
-        y = pt @ x
-        lost = float(x[dangling_idx].sum())
-        if uniform:
-            y *= damping
-            y += (damping * lost + 1.0 - damping) / n
-        else:
-            y += lost * dangling_weights
-            y *= damping
-            y += teleport
-        np.subtract(y, x, out=diff)
-        np.abs(diff, out=diff)
-        error = float(diff.sum())
-        x = y
+    blocks = _blocks(t, damping)
+    teleport = (1.0 - damping) * p
+    lost = float(x[t.dangling].sum())
+    diff = np.empty(max(stop - start for start, stop, _, _ in blocks))
+    error, iteration = float("inf"), 0
+    for iteration in range(1, max_iter + 1):  # noqa: B007  (read after the loop)
+        error = 0.0
+        for start, stop, rows, sinks in blocks:
+            # Gauss-Seidel by blocks: this block reads the blocks already updated in this sweep.
+            # Same fixed point as power iteration, in ~0.7x the sweeps on CRM graphs.
+            y = rows @ x  # the rows carry the damping already
+            if uniform:
+                y += (damping * lost + 1.0 - damping) / n
+            else:
+                y += (damping * lost) * dangling_weights[start:stop]
+                y += teleport[start:stop]
+            old = x[start:stop]
+            if len(sinks):
+                lost += float(y[sinks].sum() - old[sinks].sum())
+            d = diff[: stop - start]
+            np.subtract(y, old, out=d)
+            np.abs(d, out=d)
+            error += float(d.sum())
+            x[start:stop] = y
         if error < tol:
-            return PageRankResult(x, iteration, True, error)
-    return PageRankResult(x, max_iter, False, error)
+            break
+        if len(blocks) > 1:
+            # The true scores sum to 1 and power iteration keeps that sum; block sweeps do not, and
+            # left alone the total drifts at the damping's slow rate on graphs that mix fast.
+            total = float(x.sum())
+            x /= total
+            lost /= total
+    # One sweep over all rows at once: people with identical in-arcs (say, everyone who only
+    # teleports) come out bit-for-bit equal, as ties, whichever block they were in.
+    y = t.matrix @ x
+    y += float(x[t.dangling].sum()) * dangling_weights
+    y *= damping
+    y += teleport
+    return PageRankResult(_unordered(y, order), iteration, error < tol, error)
+
+
+def _blocks(t: Transition, damping: float) -> list[tuple[int, int, sp.csr_array, npt.NDArray[np.int64]]]:
+    """Contiguous row blocks of about equal arcs, weights times ``damping``: (start, stop, rows,
+    dangling offsets in the block)."""
+    m = t.matrix
+    data = m.data * damping
+    count = int(np.clip(m.nnz // BLOCK_ARCS, 1, MAX_BLOCKS))
+    cuts = np.searchsorted(m.indptr, np.linspace(0, m.nnz, count + 1)[1:-1])
+    bounds = np.unique(np.concatenate([[0], cuts, [m.shape[0]]]).astype(np.int64))
+    blocks = []
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        # views of the arrays: scipy's row slicing would copy them
+        lo, hi = int(m.indptr[a]), int(m.indptr[b])
+        rows = sp.csr_array((data[lo:hi], m.indices[lo:hi], m.indptr[a : b + 1] - lo), shape=(b - a, m.shape[1]))
+        blocks.append((a, b, rows, np.flatnonzero(t.dangling[a:b])))
+    return blocks
+
+
+def _unordered(x: FloatArray, order: npt.NDArray[np.int64]) -> FloatArray:
+    out = np.empty_like(x)
+    out[order] = x
+    return out
 
 
 def _distribution(values: npt.ArrayLike | None, n: int) -> FloatArray:
@@ -161,9 +316,9 @@ def _distribution(values: npt.ArrayLike | None, n: int) -> FloatArray:
 
 @dataclass(frozen=True)
 class InfluenceResult:
-    """Scores per node index; ``ids`` maps indices back to person keys when the graph has them."""
+    """Scores per node index; ``ids`` maps indices back to person keys when the caller has them."""
 
-    graph: CsrGraph
+    ids: IdIndex[Hashable] | None
     pagerank: FloatArray
     normalised: FloatArray
     prior: FloatArray
@@ -171,33 +326,53 @@ class InfluenceResult:
     iterations: int
     converged: bool
     damping: float
-    _transition: sp.csr_array = field(repr=False)
+    _transition: Transition = field(repr=False)
 
     @property
-    def ids(self) -> IdIndex[Hashable] | None:
-        return self.graph.ids
+    def n(self) -> int:
+        return len(self.pagerank)
+
+    @property
+    def transition(self) -> Transition:
+        return self._transition
+
+    @cached_property
+    def graph(self) -> CsrGraph:
+        """The influence graph as CSR (repeated arcs summed), rebuilt on demand: the computation
+        itself only needs the transition."""
+        src, dst, w = self._transition.arcs()
+        return csr_from_arrays(self.n, src, dst, w, ids=self.ids)
+
+    def index_of(self, key: Hashable) -> int:
+        if self.ids is None:
+            if isinstance(key, (int, np.integer)) and 0 <= int(key) < self.n:
+                return int(key)
+            raise KeyError(key)
+        return self.ids.index_of(key)
+
+    def key_of(self, index: int) -> Hashable:
+        return index if self.ids is None else self.ids.key_of(index)
 
     def score_of(self, key: Hashable) -> float:
-        return float(self.score[self.graph.index_of(key)])
+        return float(self.score[self.index_of(key)])
 
     def ranking(self, top: int | None = None) -> list[tuple[Hashable, float]]:
         """People by descending blended score (ties by PageRank, then index)."""
         order = np.lexsort((np.arange(len(self.score)), -self.pagerank, -self.score))
         if top is not None:
             order = order[:top]
-        return [(self.graph.key_of(int(i)), float(self.score[i])) for i in order]
+        return [(self.key_of(int(i)), float(self.score[i])) for i in order]
 
     def contributors(self, key: Hashable, k: int = 5) -> list[Contribution]:
         """The in-neighbours contributing most to ``key``'s PageRank, largest first."""
-        v = self.graph.index_of(key)
-        start, stop = self._transition.indptr[v], self._transition.indptr[v + 1]
-        sources = self._transition.indices[start:stop]
-        contrib = self.pagerank[sources] * self._transition.data[start:stop]
+        v = self.index_of(key)
+        sources, weights = self._transition.in_arcs(v)
+        contrib = self.pagerank[sources] * weights
         order = np.argsort(-contrib, kind="stable")[:k]
         pr_v = float(self.pagerank[v])
         return [
             Contribution(
-                self.graph.key_of(int(sources[i])),
+                self.key_of(int(sources[i])),
                 float(contrib[i]),
                 float(self.damping * contrib[i] / pr_v) if pr_v > 0 else 0.0,
             )
@@ -236,17 +411,30 @@ def influence(
     """Influence over a graph built by :func:`build_influence_graph`; ``seniority`` holds title
     levels 0..5 per node (0 = unknown). ``nstart``: PageRank's starting vector (a previous result
     converges in fewer iterations to the same scores, within ``tol``)."""
+    return influence_of(transition_matrix(graph), graph.ids, seniority=seniority, config=config, nstart=nstart)
+
+
+def influence_of(
+    transition: Transition,
+    ids: IdIndex[Hashable] | None,
+    *,
+    seniority: npt.ArrayLike | None = None,
+    config: InfluenceConfig | None = None,
+    nstart: npt.ArrayLike | None = None,
+) -> InfluenceResult:
+    """:func:`influence` over a prepared transition (see :func:`transition_from_arcs`)."""
     cfg = config or InfluenceConfig()
-    transition = transition_matrix(graph)
-    pr = pagerank(graph, damping=cfg.damping, max_iter=cfg.max_iter, tol=cfg.tol, transition=transition, nstart=nstart)
-    n = graph.n
+    pr = solve(transition, damping=cfg.damping, max_iter=cfg.max_iter, tol=cfg.tol, nstart=nstart)
+    n = transition.n
+    if ids is not None and len(ids) != n:
+        raise ValueError("ids must have one key per node")
     if n == 0:
         normalised = np.zeros(0)
     elif cfg.normalisation == "max":
         top = float(pr.scores.max())
         normalised = pr.scores / top if top > 0 else np.zeros(n)
     else:
-        normalised = (rankdata(pr.scores, method="average") - 1.0) / max(n - 1, 1) if n > 1 else np.ones(1)
+        normalised = percentile(pr.scores)
     if seniority is None:
         prior = np.full(n, cfg.unknown_level_prior)
     else:
@@ -256,7 +444,7 @@ def influence(
         prior = np.where(levels > 0, np.clip(levels, 0, 5) / 5.0, cfg.unknown_level_prior)
     score = cfg.blend * normalised + (1.0 - cfg.blend) * prior
     return InfluenceResult(
-        graph, pr.scores, normalised, prior, score, pr.iterations, pr.converged, cfg.damping, transition[0]
+        ids, pr.scores, normalised, prior, score, pr.iterations, pr.converged, cfg.damping, transition
     )
 
 

@@ -18,11 +18,17 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import rankdata
 
 from graph import schema
-from graph.analytics.csr import IdIndex, csr_from_arrays
-from graph.analytics.influence import InfluenceConfig, InfluenceResult, influence
+from graph.analytics.csr import IdIndex
+from graph.analytics.influence import (
+    InfluenceConfig,
+    InfluenceResult,
+    Transition,
+    influence_of,
+    percentile,
+    transition_from_arcs,
+)
 from graph.analytics.titles import parse_title
 from graph.intelligence import people as P
 from graph.store import Dialect, GraphStore
@@ -80,14 +86,13 @@ def compute_arrays(
     """The same over node indices: KNOWS ``src``/``dst``/``strength`` (undirected, positive),
     reporting ``lines`` (report, manager, confidence) and title ``levels`` (0 = unknown)."""
     cfg = config or InfluenceConfig()
-    base = csr_from_arrays(len(ids), src, dst, strength, symmetric=True, ids=ids)
-    graph = _with_lines(base, lines, cfg.reporting_weight)
+    transition = _transition(len(ids), src, dst, strength, lines, cfg.reporting_weight)
     known = levels > 0
     if known.any():
         # Someone with no known title is not junior, just unknown: give them the average prior of the
         # people whose titles we know, so a few parsed titles do not push everyone else down.
         cfg = dataclasses.replace(cfg, unknown_level_prior=float(np.clip(levels[known], 0, 5).mean() / 5.0))
-    return influence(graph, seniority=levels, config=cfg, nstart=nstart)
+    return influence_of(transition, ids, seniority=levels, config=cfg, nstart=nstart)
 
 
 def _column(rows: list[tuple[int, int, float]], i: int, dtype: type) -> Any:
@@ -102,13 +107,26 @@ def levels_of(titles: Sequence[str | None]) -> npt.NDArray[np.float64]:
     return np.asarray(parsed[codes], dtype=np.float64)  # code -1 (no title) picks the trailing 0
 
 
-def _with_lines(base: Any, lines: tuple[Any, Any, Any], weight: float) -> Any:
-    """Add report -> manager edges weighted by ``weight`` x the line's confidence (1 for explicit)."""
-    rows = np.repeat(np.arange(base.n, dtype=np.int64), np.diff(base.indptr))
-    src = np.concatenate([rows, lines[0]])
-    dst = np.concatenate([base.indices, lines[1]])
-    wts = np.concatenate([base.weights, weight * lines[2]])
-    return csr_from_arrays(base.n, src, dst, wts, ids=base.ids)
+def _transition(
+    n: int,
+    src: npt.NDArray[np.int64],
+    dst: npt.NDArray[np.int64],
+    strength: npt.NDArray[np.float64],
+    lines: tuple[Any, Any, Any],
+    weight: float,
+) -> Transition:
+    """KNOWS both ways plus report -> manager arcs weighted by ``weight`` x the line's confidence
+    (1 for explicit), straight into PageRank's transition (no intermediate CSR graph)."""
+    loops = src == dst
+    if loops.any():  # a self loop counts once, as in a symmetric CSR
+        back = ~loops
+        src_back, dst_back, strength_back = dst[back], src[back], strength[back]
+    else:
+        src_back, dst_back, strength_back = dst, src, strength
+    s = np.concatenate([src, src_back, lines[0]]).astype(np.int64, copy=False)
+    d = np.concatenate([dst, dst_back, lines[1]]).astype(np.int64, copy=False)
+    w = np.concatenate([strength, strength_back, weight * np.asarray(lines[2], dtype=np.float64)])
+    return transition_from_arcs(n, s, d, w)
 
 
 def explain(
@@ -146,7 +164,7 @@ def explain(
                 "name": person.name,
                 "title": person.title,
                 "score": round(score, 4),
-                "pagerank": float(result.pagerank[result.graph.index_of(person_key)]),
+                "pagerank": float(result.pagerank[result.index_of(person_key)]),
                 "seniority": level.label if level else None,
                 "contributors": reasons,
             }
@@ -310,9 +328,11 @@ def rank_tenant(
 
 
 def _warm_start(previous: InfluenceResult, keys: Sequence[str]) -> npt.NDArray[np.float64] | None:
-    ids = previous.graph.ids
+    ids = previous.ids
     if ids is None or not len(keys):
         return None
+    if len(ids.keys) == len(keys) and all(a == b for a, b in zip(ids.keys, keys, strict=True)):
+        return previous.pagerank  # the same people in the same order: the common case, and 20x cheaper
     at = pd.Index(ids.keys, dtype=object).get_indexer(pd.Index(keys, dtype=object))
     start = np.full(len(keys), 1.0 / len(keys))
     found = at >= 0
@@ -384,8 +404,7 @@ class _Positions(Mapping[str, int]):
 def with_pagerank(result: InfluenceResult, pagerank: dict[str, float]) -> InfluenceResult:
     """The same result with PageRank computed elsewhere (GDS), blended again with seniority."""
     cfg = InfluenceConfig()
-    pr = np.array([pagerank.get(str(result.graph.key_of(i)), 0.0) for i in range(result.graph.n)])
-    n = len(pr)
-    normalised = (rankdata(pr, method="average") - 1.0) / max(n - 1, 1) if n > 1 else np.ones(n)
+    pr = np.array([pagerank.get(str(result.key_of(i)), 0.0) for i in range(result.n)])
+    normalised = percentile(pr)
     score = cfg.blend * normalised + (1 - cfg.blend) * result.prior
     return dataclasses.replace(result, pagerank=pr, normalised=normalised, score=score)
