@@ -363,17 +363,19 @@ def phase_org(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
     )
     results["org"] = {"end_to_end": s}
 
-    say("  where the time goes (the service's steps, replayed one by one):")
-    data = once(
-        "read: staff, explicit lines, emails sent, KNOWS in + to reps",
-        lambda: orgchart._read(store, TENANT, account, now),
-    )
-    chart = once("build_org_chart (explicit + inferred)", lambda: orgchart._chart(data, include_inferred=True))
-    ranked = once(f"influence inside the account ({len(data.pairs):,} pairs)", lambda: orgchart._influence(data, chart))
-    facts = once("rep facts", lambda: orgchart._rep_facts(data.reps, now))
-    once("nested JSON (_tree)", lambda: [orgchart._tree(r, ranked, facts) for r in chart.roots])
+    say("  where the time goes (the service's steps, replayed one by one, the collector paused as in the service):")
+    with orgchart._collector_paused:
+        data = once(
+            "read: staff, explicit lines, emails sent, KNOWS in + to reps",
+            lambda: orgchart._read(store, TENANT, account, now),
+        )
+        chart = once("build_org_chart (explicit + inferred)", lambda: orgchart._chart(data, include_inferred=True))
+        ranked = once(f"influence inside the account ({data.pairs:,} pairs)", lambda: orgchart._influence(data, chart))
+        facts = once("rep facts", lambda: orgchart._rep_facts(data.reps, data.at, now))
+        once("nested JSON (_trees)", lambda: orgchart._trees(chart, ranked, facts))
     people = [
-        OrgPerson(key=i, title=r["title"], name=r["name"], department=r["department"]) for i, r in data.staff.items()
+        OrgPerson(key=i, title=t, name=n, department=d)
+        for i, n, t, d in zip(data.ids, data.names, data.titles, data.departments, strict=True)
     ]
     explicit, counts = data.explicit, data.counts
 
@@ -395,7 +397,7 @@ def phase_org(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
 
     def ours_tree() -> list[Any]:
         c = build_org_chart(prepared, explicit=final, include_inferred=False)
-        return [orgchart._tree(r, {}, {}) for r in c.roots]
+        return orgchart._trees(c, [], {})
 
     runs = max(args.runs, 10)
     t_ours, tree = repeat(ours_tree, runs)

@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from graph.analytics.strength import DirectedEmailCounts
 from graph.analytics.titles import is_top_executive, parse_title
@@ -75,9 +75,9 @@ class OrgChartConfig:
     candidates_per_person: int = 3
 
 
-@dataclass(frozen=True, slots=True)
-class ManagerEdge:
-    """``report`` reports to ``manager``."""
+class ManagerEdge(NamedTuple):
+    """``report`` reports to ``manager``. (A named tuple: a large chart makes thousands, and a
+    frozen dataclass took twice as long to build.)"""
 
     report: str
     manager: str

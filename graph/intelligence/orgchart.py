@@ -252,6 +252,7 @@ def _influence(data: _AccountData, chart: OrgChart) -> list[float]:
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _NAT: Final = np.iinfo(np.int64).min  # NaT as int64
+_MICROSECOND: Final = timedelta(microseconds=1)
 # Per contact: the strongest rep relationship, when any rep last met them, whether in the last 90 days.
 _Facts = tuple[dict[str, Any] | None, datetime | None, bool]
 _NO_FACTS: Final[_Facts] = (None, None, False)
@@ -260,7 +261,7 @@ _NO_FACTS: Final[_Facts] = (None, None, False)
 def _rep_facts(reps: pd.DataFrame, staff: Mapping[str, int], now: datetime) -> dict[str, _Facts]:
     """Per contact id of ``staff``: the strongest rep relationship (ties: the smaller rep id; no
     strength counts as 0) and the last time any rep met them (a large account has thousands of rep
-    pairs: one pass over the columns)."""
+    pairs: one pass over the columns, timestamps as microseconds)."""
     if reps.empty:
         return {}
     strengths = reps["strength"].to_numpy(dtype=np.float64, na_value=0.0).tolist()
@@ -277,15 +278,17 @@ def _rep_facts(reps: pd.DataFrame, staff: Mapping[str, int], now: datetime) -> d
             best[contact] = (strength, rep, name)
         if stamp > last.get(contact, _NAT):
             last[contact] = stamp
+    latest = np.array([last.get(contact, _NAT) for contact in best], dtype=np.int64)
+    since = (now - _EPOCH) // _MICROSECOND - RECENT // _MICROSECOND  # met within RECENT of now
+    fresh = (latest >= since).tolist()  # NaT is the smallest int64: never fresh
+    when = pd.to_datetime(latest.view("datetime64[us]"), utc=True).to_pydatetime().tolist()
     rounded = np.round(np.array([b[0] for b in best.values()], dtype=np.float64), 3).tolist()
     out: dict[str, _Facts] = {}
-    for (contact, (_, rep, name)), strength in zip(best.items(), rounded, strict=True):
-        stamp = last.get(contact, _NAT)
-        met = None if stamp == _NAT else _EPOCH + timedelta(microseconds=stamp)
+    for (contact, (_, rep, name)), strength, met, recent in zip(best.items(), rounded, when, fresh, strict=True):
         out[contact] = (
             {"id": rep, "name": name if isinstance(name, str) else None, "strength": strength},
-            met,
-            met is not None and now - met <= RECENT,
+            None if met is pd.NaT else met,
+            recent,
         )
     return out
 
@@ -294,29 +297,54 @@ def _trees(chart: OrgChart, ranked: Sequence[float], facts: Mapping[str, _Facts]
     """The nested JSON under each root, built without recursion (charts can be deep): one dict per
     person, then each manager's ``reports`` in the chart's order. ``ranked`` is by chart position
     (``chart.nodes`` keeps the staff's order); empty: no influence figures."""
+    nodes = chart.nodes.values()
+    influence = _rounded(ranked, 4) if ranked else [0.0] * len(nodes)
+    confidence: dict[float, float] = {}  # few distinct values: round each once
     out: dict[str, dict[str, Any]] = {}
-    for i, (key, n) in enumerate(chart.nodes.items()):
-        rep, met, fresh = facts.get(key, _NO_FACTS)
+    for n, score in zip(nodes, influence, strict=True):
+        rep, met, fresh = facts.get(n.key, _NO_FACTS)
         edge = n.edge
-        out[key] = {
-            "id": key,
+        line = None
+        if edge is not None:
+            c = confidence.get(edge.confidence)
+            if c is None:
+                c = confidence[edge.confidence] = round(edge.confidence, 3)
+            line = {"source": edge.source, "confidence": c, "evidence": list(edge.evidence)}
+        out[n.key] = {
+            "id": n.key,
             "name": n.name,
             "title": n.title,
             "department": n.department,
             "seniority": n.level,
-            "influence": round(ranked[i], 4) if ranked else 0.0,
-            "manager_line": None
-            if edge is None
-            else {"source": edge.source, "confidence": round(edge.confidence, 3), "evidence": list(edge.evidence)},
+            "influence": score,
+            "manager_line": line,
             "strongest_rep": rep,
             "last_met": met,
             "met_last_90_days": fresh,
             "reports": [],
         }
-    for key, n in chart.nodes.items():
+    for n in nodes:
         if n.children:
-            out[key]["reports"] = [out[c.key] for c in n.children]
+            out[n.key]["reports"] = [out[c.key] for c in n.children]
     return [out[root.key] for root in chart.roots]
+
+
+def _rounded(values: Sequence[float], digits: int) -> list[float]:
+    """``[round(v, digits) for v in values]`` (Python's correctly rounded ``round``), on arrays:
+    ``rint(v * 10**digits) / 10**digits`` is the same float wherever the scaled product is not
+    within its rounding error of a half (the division is exact-then-nearest, like ``round``'s
+    parse of its decimal digits); the few that are, and non-finite or huge values, go through
+    ``round``. ``round`` alone cost ~0.35 us a value: 2 ms of a 5,000-person chart."""
+    x = np.asarray(values, dtype=np.float64)
+    scale = 10.0**digits
+    y = x * scale
+    out = np.rint(y) / scale
+    with np.errstate(invalid="ignore"):  # inf - inf
+        half = np.abs(y - np.floor(y) - 0.5)
+    doubt = ~(half > 1e-7 + np.abs(y) * 1e-12) | ~(np.abs(y) < 2.0**51)  # NaN compares False: in doubt
+    if doubt.any():
+        out[doubt] = [round(v, digits) for v in x[doubt].tolist()]
+    return out.tolist()  # type: ignore[no-any-return]
 
 
 def account_influence(*, store: GraphStore, tenant: str, account_id: str, limit: int) -> dict[str, Any]:

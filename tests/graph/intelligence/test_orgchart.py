@@ -227,3 +227,15 @@ def test_empty_account(store: LadybugStore) -> None:
         "dropped_lines": [],
         "roots": [],
     }
+
+
+def test_rounding_on_arrays_is_pythons_round() -> None:
+    rng = np.random.default_rng(1)
+    values = [float(v) for v in [*rng.random(20000), *(rng.random(2000) * 100), *(-rng.random(2000))]]
+    for digits in (3, 4):
+        for k in range(2000):  # exact and near halves: where scaling then rounding can go the other way
+            half = (k + 0.5) / 10**digits
+            values += [half, float(np.nextafter(half, 1)), float(np.nextafter(half, 0)), -half]
+    values += [0.0, -0.0, float("nan"), float("inf"), -float("inf"), 1e300, 2.0**60, 5e-324]
+    for digits in (3, 4):
+        assert [repr(v) for v in orgchart._rounded(values, digits)] == [repr(round(v, digits)) for v in values]
