@@ -182,10 +182,12 @@ def hierarchy(*, store: GraphStore, tenant: str, account_id: str, books: Account
         parent_of, book = cached
         children = children_index(parent_of)
     else:
-        parent_of = _forest(store, tenant)
+        forest = _READERS.submit(_forest, store, tenant)
+        book = read_book(store, tenant, account_id)  # read while the forest is
+        parent_of = forest.result()
         children = children_index(parent_of)
-        deep = _depth(children, account_id) > MAX_SCOPE_DEPTH
-        book = read_book(store, tenant, None if deep else account_id)
+        if _depth(children, account_id) > MAX_SCOPE_DEPTH:  # the engine's path cap cut the subtree short
+            book = read_book(store, tenant, None)
     chain = ancestors(parent_of, account_id)
     tree = subtree(parent_of, account_id, book.metrics, children=children)
     names = dict(book.names)
