@@ -86,10 +86,6 @@ def _read(store: GraphStore, tenant: str, account_id: str, now: datetime) -> _Ac
     lines = store.read_frame(tenant, STAFF_LINES, params)
     explicit = [(r, m) for r, m in zip(lines["report"].tolist(), lines["manager"].tolist(), strict=True) if r in at]
     counts = DirectedEmailCounts()
-    sent = store.read_frame(tenant, STAFF_SENT, params)
-    for cid, n in zip(sent["id"].tolist(), sent["sent"].tolist(), strict=True):
-        if cid in at:
-            counts.sent[cid] = int(n)
     knows = store.read_frame(tenant, STAFF_KNOWS, params)
     src: list[int] = []
     dst: list[int] = []
@@ -108,6 +104,11 @@ def _read(store: GraphStore, tenant: str, account_id: str, now: datetime) -> _Ac
             strength.append(w)
         if evidence and '"email_' in evidence and _NO_EMAIL not in evidence:
             _add_counts(counts, a, b, evidence)
+    if counts.cc:  # emails sent only count against cc's (the cc share): no cc, no need to read them
+        sent = store.read_frame(tenant, STAFF_SENT, params)
+        for cid, n in zip(sent["id"].tolist(), sent["sent"].tolist(), strict=True):
+            if cid in at:
+                counts.sent[cid] = int(n)
     reps = store.read_frame(tenant, STAFF_REPS, params)
     return _AccountData(account, ids, names, titles, departments, at, explicit, counts, src, dst, strength, pairs, reps)
 
@@ -223,14 +224,15 @@ def _lines(chart: OrgChart) -> list[tuple[str, str, float]]:
     return [(P.key("Contact", e.report), P.key("Contact", e.manager), e.confidence) for e in chart.edges]
 
 
-def _rank(data: _AccountData, chart: OrgChart) -> InfluenceResult:
-    """Influence inside the account over person keys (``compute``'s, on arrays: this runs on every
-    chart of up to thousands of people). ``data.ids`` must not be empty."""
+def _rank(data: _AccountData, chart: OrgChart, *, keyed: bool) -> InfluenceResult:
+    """Influence inside the account (``compute``'s, on arrays: this runs on every chart of up to
+    thousands of people), over person keys when ``keyed`` (to explain it), else over the contact
+    ids (the chart only reads the scores). ``data.ids`` must not be empty."""
     at = data.at
-    keys = [P.key("Contact", cid) for cid in data.ids]
+    keys = [P.key("Contact", cid) for cid in data.ids] if keyed else data.ids
     edges = chart.edges
     return compute_arrays(
-        IdIndex(tuple(keys), dict(zip(keys, range(len(keys)), strict=True))),
+        IdIndex(tuple(keys), dict(zip(keys, range(len(keys)), strict=True)) if keyed else at),
         np.array(data.src, dtype=np.int64),
         np.array(data.dst, dtype=np.int64),
         np.array(data.strength, dtype=np.float64),
@@ -247,7 +249,7 @@ def _influence(data: _AccountData, chart: OrgChart) -> list[float]:
     """Blended influence inside the account, by staff position."""
     if not data.ids:
         return []
-    return _rank(data, chart).score.tolist()  # type: ignore[no-any-return]
+    return _rank(data, chart, keyed=False).score.tolist()  # type: ignore[no-any-return]
 
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -359,5 +361,5 @@ def _account_influence(store: GraphStore, tenant: str, account_id: str, limit: i
     if not data.ids:
         return {"account": account, "people": []}
     chart = _chart(data, include_inferred=True)
-    result = _rank(data, chart)
+    result = _rank(data, chart, keyed=True)
     return {"account": account, "people": explain(result, _people(data), _lines(chart), limit)}

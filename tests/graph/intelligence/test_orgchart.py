@@ -101,9 +101,9 @@ def _build(store: LadybugStore, seed: int = 3) -> None:
 
 
 # --- the reference: the service as it was written before the columnar fast path -------------------
-def _reference(store: LadybugStore, include_inferred: bool) -> dict[str, Any]:
-    account = base.get_node(store=store, tenant=T, label="Account", record_id="acme")
-    params = {"account": _uid("acme")}
+def _reference(store: LadybugStore, include_inferred: bool, account_id: str = "acme") -> dict[str, Any]:
+    account = base.get_node(store=store, tenant=T, label="Account", record_id=account_id)
+    params = {"account": _uid(account_id)}
     frame = store.read_frame(T, P.ACCOUNT_CONTACTS, params)
     current = frame[frame["until"].isna() | (frame["until"] >= pd.Timestamp(NOW.date(), tz=UTC))]
     staff = {
@@ -214,6 +214,34 @@ def test_org_chart_matches_the_reference(store: LadybugStore) -> None:
     assert got["people"] == 39  # 40 hired, one left; the one employed twice counts once
     assert any(d["reason"] == "person not in this account" for d in got["dropped_lines"])
     assert gc.isenabled()  # the collector pause is undone
+
+
+def test_emails_without_cc(store: LadybugStore) -> None:
+    """Emails sent only matter as the denominator of a cc share: with no cc counts in the account
+    the service does not read them, and the chart is the same."""
+    people = [f"b{i}" for i in range(8)]
+    store.bulk_insert_nodes(T, "Account", [_node("beta", name="Beta")])
+    store.bulk_insert_nodes(T, "Contact", [_node(c, name=c, title=t) for c, t in zip(people, TITLES, strict=False)])
+    store.bulk_insert_rels(T, "WORKS_AT", "Contact", "Account", [_rel(c, "beta") for c in people])
+    to_only = json.dumps({"by_kind": {"email": 9}, "email_cc": [0, 0], "email_to": [20, 0]}, sort_keys=True)
+    knows = [_rel(people[i], people[i + 1], strength=0.5, evidence=to_only) for i in range(7)]
+    store.bulk_insert_rels(T, "KNOWS", "Contact", "Contact", knows)
+    store.bulk_insert_nodes(T, "Interaction", [_node(f"n{i}", kind="email", occurred_at=NOW) for i in range(6)])
+    sent = [_rel(people[i % 3], f"n{i}", role="from") for i in range(6)]
+    store.bulk_insert_rels(T, "PARTICIPATED_IN", "Contact", "Interaction", sent)
+    got = orgchart.org_chart(store=store, tenant=T, account_id="beta", now=NOW)
+    assert json.dumps(got, default=repr) == json.dumps(_reference(store, True, "beta"), default=repr)
+    assert any("wrote" in e for n in got["roots"] for e in _all_evidence(n))
+
+
+def _all_evidence(node: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out += n["manager_line"]["evidence"] if n["manager_line"] else []
+        stack += n["reports"]
+    return out
 
 
 def test_empty_account(store: LadybugStore) -> None:
