@@ -366,7 +366,7 @@ def phase_org(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> None:
     say("  where the time goes (the service's steps, replayed one by one, the collector paused as in the service):")
     with orgchart._collector_paused:
         data = once(
-            "read: staff, explicit lines, emails sent, KNOWS in + to reps",
+            "read: staff, explicit lines, KNOWS, to reps (+ sent if cc)",
             lambda: orgchart._read(store, TENANT, account, now),
         )
         chart = once("build_org_chart (explicit + inferred)", lambda: orgchart._chart(data, include_inferred=True))

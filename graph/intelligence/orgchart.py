@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from graph import schema
@@ -71,9 +72,9 @@ class _AccountData:
     at: dict[str, int]
     explicit: list[tuple[str, str]]
     counts: DirectedEmailCounts
-    src: list[int]
-    dst: list[int]
-    strength: list[float]
+    src: npt.NDArray[np.int64]
+    dst: npt.NDArray[np.int64]
+    strength: npt.NDArray[np.float64]
     pairs: int
     reps: pd.DataFrame
 
@@ -81,45 +82,54 @@ class _AccountData:
 def _read(store: GraphStore, tenant: str, account_id: str, now: datetime) -> _AccountData:
     account = base.get_node(store=store, tenant=tenant, label="Account", record_id=account_id)
     params = {"account": schema.uid(tenant, account_id)}
-    ids, names, titles, departments = _current_staff(store.read_frame(tenant, P.ACCOUNT_CONTACTS, params), now)
-    at = {cid: i for i, cid in enumerate(ids)}
+    ids, names, titles, departments, at = _current_staff(store.read_frame(tenant, P.ACCOUNT_CONTACTS, params), now)
     lines = store.read_frame(tenant, STAFF_LINES, params)
     explicit = [(r, m) for r, m in zip(lines["report"].tolist(), lines["manager"].tolist(), strict=True) if r in at]
     counts = DirectedEmailCounts()
     knows = store.read_frame(tenant, STAFF_KNOWS, params)
-    src: list[int] = []
-    dst: list[int] = []
-    strength: list[float] = []
-    pairs = 0
-    columns = (knows[c].tolist() for c in ("a", "b", "strength", "evidence"))
-    for a, b, w, evidence in zip(*columns, strict=True):
-        i, j = at.get(a), at.get(b)
-        if i is None or j is None:
-            continue
-        pairs += 1
-        w = float(w or 0.0)
-        if w > 0:  # NaN is not
-            src.append(i)
-            dst.append(j)
-            strength.append(w)
-        if evidence and '"email_' in evidence and _NO_EMAIL not in evidence:
-            _add_counts(counts, a, b, evidence)
+    a, b = knows["a"].tolist(), knows["b"].tolist()
+    i = np.array([at.get(x, -1) for x in a], dtype=np.int64)
+    j = np.array([at.get(x, -1) for x in b], dtype=np.int64)
+    inside = (i >= 0) & (j >= 0)
+    strength = knows["strength"].to_numpy(dtype=np.float64, na_value=0.0)
+    positive = inside & (strength > 0)
+    evidence = knows["evidence"].tolist()
+    for row in np.flatnonzero(inside).tolist():
+        ev = evidence[row]
+        if ev and '"email_' in ev and _NO_EMAIL not in ev:
+            _add_counts(counts, a[row], b[row], ev)
     if counts.cc:  # emails sent only count against cc's (the cc share): no cc, no need to read them
         sent = store.read_frame(tenant, STAFF_SENT, params)
         for cid, n in zip(sent["id"].tolist(), sent["sent"].tolist(), strict=True):
             if cid in at:
                 counts.sent[cid] = int(n)
     reps = store.read_frame(tenant, STAFF_REPS, params)
-    return _AccountData(account, ids, names, titles, departments, at, explicit, counts, src, dst, strength, pairs, reps)
+    return _AccountData(
+        account,
+        ids,
+        names,
+        titles,
+        departments,
+        at,
+        explicit,
+        counts,
+        i[positive],
+        j[positive],
+        strength[positive],
+        int(inside.sum()),
+        reps,
+    )
 
 
 def _current_staff(
     frame: pd.DataFrame, now: datetime
-) -> tuple[list[str], list[str | None], list[str | None], list[str | None]]:
+) -> tuple[list[str], list[str | None], list[str | None], list[str | None], dict[str, int]]:
     """Columns (id, name, title, department) of the people still employed (no end date, or one not
-    yet passed), one row per contact: the first row's place, the last row's values."""
+    yet passed), one row per contact: the first row's place, the last row's values; and each id's
+    position."""
     today = pd.Timestamp(now.date(), tz=UTC)
-    current = frame[frame["until"].isna() | (frame["until"] >= today)]
+    employed = frame["until"].isna() | (frame["until"] >= today)
+    current = frame if employed.all() else frame[employed]
     ids = [str(cid) for cid in P.texts(current["id"])]
     columns = [P.texts(current[c]) for c in ("name", "title", "department")]
     at = {cid: i for i, cid in enumerate(ids)}
@@ -127,7 +137,8 @@ def _current_staff(
         rows = list(at.values())
         ids = list(at)
         columns = [[column[i] for i in rows] for column in columns]
-    return ids, columns[0], columns[1], columns[2]
+        at = {cid: i for i, cid in enumerate(ids)}
+    return ids, columns[0], columns[1], columns[2], at
 
 
 _NO_EMAIL: Final = '"email_cc": [0, 0], "email_to": [0, 0]'  # as json.dumps(sort_keys=True) writes it
@@ -233,9 +244,9 @@ def _rank(data: _AccountData, chart: OrgChart, *, keyed: bool) -> InfluenceResul
     edges = chart.edges
     return compute_arrays(
         IdIndex(tuple(keys), dict(zip(keys, range(len(keys)), strict=True)) if keyed else at),
-        np.array(data.src, dtype=np.int64),
-        np.array(data.dst, dtype=np.int64),
-        np.array(data.strength, dtype=np.float64),
+        data.src,
+        data.dst,
+        data.strength,
         (
             np.array([at[e.report] for e in edges], dtype=np.int64),
             np.array([at[e.manager] for e in edges], dtype=np.int64),
