@@ -76,6 +76,7 @@ def create_app(
         app.state.intel.start()
         # Catch up on writes whose index update a crash lost (see search.sync), off the start path.
         threading.Thread(target=_catch_up_all, args=(app.state.sync, app.state.store), daemon=True).start()
+        freeze_startup_objects()
         try:
             yield
         finally:
@@ -114,6 +115,19 @@ def tune_gc(gen0: int) -> None:
     """Collect the young generation less often (see ``Settings.gc_gen0_threshold``)."""
     _, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(gen0, max(gen1, 20), max(gen2, 20))
+
+
+_FROZEN = threading.Event()
+
+
+def freeze_startup_objects() -> None:
+    """Move what exists after start-up (modules, the app, settings, the engine's handles: all alive
+    until exit) out of the collector's reach, so that every full collection does not walk them
+    again. Once per process: a process that builds many apps (the tests) freezes only the first."""
+    if not _FROZEN.is_set():
+        _FROZEN.set()
+        gc.collect()
+        gc.freeze()
 
 
 def _catch_up_all(sync: SearchSync, store: GraphStore) -> None:
