@@ -257,7 +257,10 @@ def solve(
     lost = float(x[t.dangling].sum())
     diff = np.empty(max(stop - start for start, stop, _, _ in blocks))
     error, iteration = float("inf"), 0
-    for iteration in range(1, max_iter + 1):  # noqa: B007  (read after the loop)
+    for iteration in range(1, max_iter + 1):
+        # The change is measured every other sweep (and on the last): the measure costs a fifth of
+        # a sweep, and stopping up to one sweep late only makes the scores more precise.
+        measure = iteration % 2 == 0 or iteration == max_iter
         error = 0.0
         for start, stop, rows, sinks in blocks:
             # Gauss-Seidel by blocks: this block reads the blocks already updated in this sweep.
@@ -271,12 +274,13 @@ def solve(
             old = x[start:stop]
             if len(sinks):
                 lost += float(y[sinks].sum() - old[sinks].sum())
-            d = diff[: stop - start]
-            np.subtract(y, old, out=d)
-            np.abs(d, out=d)
-            error += float(d.sum())
+            if measure:
+                d = diff[: stop - start]
+                np.subtract(y, old, out=d)
+                np.abs(d, out=d)
+                error += float(d.sum())
             x[start:stop] = y
-        if error < tol:
+        if measure and error < tol:
             break
         if len(blocks) > 1:
             # The true scores sum to 1 and power iteration keeps that sum; block sweeps do not, and
@@ -290,6 +294,7 @@ def solve(
     y += float(x[t.dangling].sum()) * dangling_weights
     y *= damping
     y += teleport
+    # The loop ends after a measured sweep (a break, or the last one), so ``error`` is current.
     return PageRankResult(_unordered(y, order), iteration, error < tol, error)
 
 
