@@ -11,7 +11,9 @@ What it prints (medians over ``--repeats`` where a figure is repeated):
   of the KNOWS refresh, and the re-import (idempotent: nothing written) time.
 - Maven CRM (8,927 CSV rows): source rows/s, parser alone and whole import.
 - A generated HubSpot contacts export (``--csv-rows``, default 1M; each row a contact, a company by
-  name, a WORKS_AT): rows/s, parser alone and whole import, with peak RSS.
+  name, a WORKS_AT): rows/s, parser alone and whole import (medians of ``--repeats``, each import in
+  a fresh process and data directory), with peak RSS. ``--spool-rows`` sets how many new rows the
+  writer holds back per COPY (0: off, the batch-by-batch writes of before).
 - A generated mbox of ``--mbox-mb`` MB (default 1024; the Enron messages repeated with fresh
   Message-IDs and dates moved by whole weeks; the sample's own duplicates are merged in every
   round): messages/s and the RSS of the importing process and of its parser process: peak, at each
@@ -257,8 +259,9 @@ CHILD = textwrap.dedent(
         if p.stage == "reading" and p.rows % 10_000 == 0:
             kids = sum(c.memory_info().rss for c in me.children(recursive=True))
             by_rows.append((p.rows, me.memory_info().rss, kids))
+    extra = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}  # import_file keywords (spool_rows)
     report = import_file(store=store, tenant="bench", fmt=fmt, path=Path(path), options=json.loads(options),
-                         progress=progress)
+                         progress=progress, **extra)
     total = time.perf_counter() - start
     store.close()
     import resource
@@ -272,12 +275,22 @@ CHILD = textwrap.dedent(
 
 
 def import_in_child(
-    data: Path, fmt: str, path: Path, options: dict[str, Any], pool_mb: int
+    data: Path, fmt: str, path: Path, options: dict[str, Any], pool_mb: int, extra: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], RssSampler]:
     """Run one import in a fresh process (so its RSS is the import's alone), sampling its memory."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(data), fmt, str(path), json.dumps(options), str(pool_mb)],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(data),
+            fmt,
+            str(path),
+            json.dumps(options),
+            str(pool_mb),
+            json.dumps(extra or {}),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -306,22 +319,36 @@ def by_position(result: dict[str, Any]) -> str:
     return "; ".join(out)
 
 
-def bench_csv(rows: int, tmp: Path, pool_mb: int) -> None:
+def bench_csv(rows: int, tmp: Path, pool_mb: int, repeats: int, spool_rows: int | None) -> None:
     path = tmp / "contacts.csv"
     write_contacts_csv(path, rows)
+    extra: dict[str, Any] = {} if spool_rows is None else {"spool_rows": spool_rows or None}  # 0: off
     try:
-        baseline = parse_only("hubspot", path)
-        with tempfile.TemporaryDirectory(dir=tmp) as d:
-            result, rss = import_in_child(Path(d), "hubspot", path, {}, pool_mb)
-        own, kids, total = rss.peaks()
+        baselines, totals, peaks = [], [], []
+        cpus: list[list[float]] = []
+        result: dict[str, Any] = {}
+        for _ in range(max(1, repeats)):
+            baselines.append(parse_only("hubspot", path))
+            with tempfile.TemporaryDirectory(dir=tmp) as d:
+                result, rss = import_in_child(Path(d), "hubspot", path, {}, pool_mb, extra)
+            totals.append(result["total"])
+            cpus.append(result["cpu"])
+            peaks.append(rss.peaks())
+            print(f"  (run {len(totals)}: {rows / result['total']:,.0f} rows/s, load {load()})", flush=True)
+        baseline, total = median(baselines), median(totals)
+        own, kids, both = (max(p[i] for p in peaks) for i in range(3))
         size = path.stat().st_size / 1024 / 1024
-        print(f"\nGenerated HubSpot contacts CSV: {rows:,} rows, {size:,.0f} MB (load {load()})")
+        spool = "default" if spool_rows is None else f"{spool_rows:,}" if spool_rows else "off"
+        print(f"\nGenerated HubSpot contacts CSV: {rows:,} rows, {size:,.0f} MB, medians of {len(totals)} "
+              f"(load {load()}; spool {spool})")  # fmt: skip
         print(f"  parser alone (baseline)   {rows / baseline:8,.0f} rows/s  {baseline:7.1f} s")
-        print(f"  import                    {rows / result['total']:8,.0f} rows/s  {result['total']:7.1f} s")
-        print(f"  CPU seconds: importer {result['cpu'][0]:.1f}, parser process {result['cpu'][1]:.1f}")
-        print(f"  peak RSS: importer {own:,.0f} MB, parser process {kids:,.0f} MB, together {total:,.0f} MB "
-              f"(buffer pool {pool_mb} MB)")  # fmt: skip
-        print(f"  RSS importer + parser (MB) at each quarter of the file: {by_position(result)}")
+        print(f"  import                    {rows / total:8,.0f} rows/s  {total:7.1f} s "
+              f"(runs: {', '.join(f'{rows / t:,.0f}' for t in totals)})")  # fmt: skip
+        print(f"  CPU seconds: importer {median([c[0] for c in cpus]):.1f}, "
+              f"parser process {median([c[1] for c in cpus]):.1f}")  # fmt: skip
+        print(f"  peak RSS (highest run): importer {own:,.0f} MB, parser process {kids:,.0f} MB, "
+              f"together {both:,.0f} MB (buffer pool {pool_mb} MB)")  # fmt: skip
+        print(f"  RSS importer + parser (MB) at each quarter of the file (last run): {by_position(result)}")
         created = [f"{label} {c['created']:,}" for label, c in result["report"]["nodes"].items()]
         print(f"  created: {', '.join(created)}")
     finally:
@@ -403,6 +430,12 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], choices=["enron", "maven"])
     ap.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()))
     ap.add_argument("--pool-mb", type=int, default=POOL_MB, help="buffer pool of the generated-file imports")
+    ap.add_argument(
+        "--spool-rows",
+        type=int,
+        default=None,
+        help="CSV import: rows held back per COPY (0: off; default: the importer's)",
+    )
     args = ap.parse_args()
     if not ENRON.is_dir() or not MAVEN.is_dir():
         raise SystemExit(f"the data sets are not under {DATA}")
@@ -413,7 +446,7 @@ def main() -> None:
     if "maven" not in args.skip:
         benches.append(lambda: bench_maven(args.repeats, tmp))
     if args.csv_rows:
-        benches.append(lambda: bench_csv(args.csv_rows, tmp, args.pool_mb))
+        benches.append(lambda: bench_csv(args.csv_rows, tmp, args.pool_mb, args.repeats, args.spool_rows))
     if args.mbox_mb:
         benches.append(lambda: bench_mbox(args.mbox_mb, tmp, args.pool_mb))
     print(f"import benchmark, {os.cpu_count()} CPUs, load {load()}")

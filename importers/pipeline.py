@@ -10,6 +10,7 @@ Writer contract (to be implemented over ``graph.repositories``):
 - ``upsert_nodes``: idempotent by id within the writer's tenant. Props given replace the stored
   values; props absent are left alone (a later source may add a phone without erasing a title);
   ``custom`` is merged key by key. Returns how many were created, updated, unchanged.
+- ``flush`` (optional): write whatever the writer still holds back; called once at the end.
 - ``upsert_rels``: create the relationship if ``(src)-[type]->(dst)`` does not exist, else update
   its props. A row whose endpoint does not exist is returned in ``missing`` (not an error): the
   report turns it into a reject of that relationship.
@@ -135,6 +136,9 @@ class _Batcher:
         self.flush_nodes()
         for key in list(self.rels):
             self.flush_rels(key)
+        flush = getattr(self.writer, "flush", None)
+        if callable(flush):
+            flush()  # a writer that holds rows back (``StoreRowWriter`` spooling for COPY)
 
 
 def run_import(

@@ -35,7 +35,7 @@ from typing import IO, Any, Final
 from pydantic import ValidationError
 
 from graph.errors import InvalidInput, RelgraphError
-from graph.repositories.bulk import Recyclable, StoreRowWriter
+from graph.repositories.bulk import SPOOL_ROWS, Recyclable, StoreRowWriter
 from graph.store import GraphStore, check_tenant
 from importers import PARSERS
 from importers.csv_mapped import CsvMapping, load_mapping
@@ -282,6 +282,7 @@ def import_file(
     batch_size: int | None = None,
     progress_every: int = PROGRESS_EVERY,
     parallel: bool | None = None,
+    spool_rows: int | None = SPOOL_ROWS,
 ) -> ImportReport:
     """Import ``path`` (a file or folder) of format ``fmt`` into ``tenant`` and report what happened.
 
@@ -291,8 +292,10 @@ def import_file(
     ``progress_every`` rows and at each stage. ``batch_size`` is per format by default (``BATCH_SIZE``,
     ``MAIL_BATCH_SIZE``). ``parallel`` parses in a child process while this one
     writes (``importers.prefetch``); by default for inputs over 16 MB on a machine with two cores or
-    more (starting the process costs about a second). Raises ``InvalidInput`` before reading anything when
-    the format, the path or an option is wrong.
+    more (starting the process costs about a second). ``spool_rows``: new records are held back
+    and written by the engine's bulk loader this many rows at a time (``graph.repositories.bulk``;
+    not for mail and calendars, whose placeholder names need the stored values; None: off).
+    Raises ``InvalidInput`` before reading anything when the format, the path or an option is wrong.
     """
     check_tenant(tenant)
     kwargs = parser_options(fmt, options)
@@ -302,7 +305,8 @@ def import_file(
     store.ensure_tenant(tenant)
     report = ImportReport(source=path.name or str(path), format=fmt, rejects_path=rejects_path)
     placeholders = person_placeholders if fmt in PEOPLE_FORMATS else None
-    writer = StoreRowWriter(store, tenant, placeholders=placeholders)
+    spool = None if placeholders is not None else spool_rows
+    writer = StoreRowWriter(store, tenant, placeholders=placeholders, spool_rows=spool)
     stream = StreamEvents() if fmt in KNOWS_FORMATS else None
     tap = _Tap(progress, progress_every, stream)
     with ExitStack() as stack:

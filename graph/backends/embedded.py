@@ -386,6 +386,49 @@ class LadybugStore:
                 _forget_frames(tdb.writer)
         return int(result[0]["created"]) if result else 0
 
+    def copy_nodes(self, tenant: str, label: str, columns: Mapping[str, Sequence[Any]]) -> int:
+        """``COPY <label> FROM`` a frame of ``columns`` (any of the table's; the rest null): the
+        engine's bulk loader, ~2-3x ``bulk_insert_nodes`` per row when given 100k+ rows at a time,
+        into empty and non-empty tables alike. All or nothing: ``DuplicateId`` if any uid exists.
+
+        (The failures once seen copying into non-empty tables, "buffer pool is full", came from the
+        frames the statement cache pinned, since dropped by ``_forget_frames``. Should the engine's
+        checkpoint after the commit still run out of pool, the rows are committed and durable, as
+        its message says: they count, and the database is reopened when idle.)
+        """
+        spec = schema.node_spec(label)
+        size = len(next(iter(columns.values()), ()))
+        if not size:
+            return 0
+        frame = _column_frame(spec.columns, list(spec.columns), columns, size)  # noqa: F841  (read by COPY)
+        return self._copy(tenant, f"COPY {spec.label} FROM frame", size)
+
+    def copy_rels(self, tenant: str, rel_type: str, src: str, dst: str, columns: Mapping[str, Sequence[Any]]) -> int:
+        """``COPY <type> FROM`` a frame: ``columns`` holds ``src`` and ``dst`` (uids) and any of the
+        type's props (the rest null). Every endpoint must exist (``StoreError`` otherwise, nothing
+        written); pairs are not checked for existing links: the caller knows they are new."""
+        spec = schema.RELS[rel_type]
+        if (src, dst) not in spec.pairs:
+            raise ValueError(f"{spec.type} does not connect {src} to {dst}")
+        size = len(columns["src"])
+        if not size:
+            return 0
+        frame = _column_frame(spec.props, ["src", "dst", *spec.props], columns, size)  # noqa: F841
+        return self._copy(tenant, f"COPY {spec.type} FROM frame (from='{src}', to='{dst}')", size)
+
+    def _copy(self, tenant: str, statement: str, size: int) -> int:
+        with self._use(tenant) as tdb, tdb.write_lock:
+            try:
+                _rows(tdb.writer.execute(statement))
+            except RuntimeError as exc:
+                if "committed successfully" not in str(exc):
+                    raise translate(exc) from exc
+                log.warning("%s: committed, but the checkpoint after it failed (%s); reopening when idle", tenant, exc)
+                tdb.exhausted = True
+            finally:
+                _forget_frames(tdb.writer)
+        return size
+
     def scan_rows(self, tenant: str, query: str, frame: pd.DataFrame) -> list[Row]:
         """Run a read that scans ``frame`` (``LOAD FROM $frame ...``) and return its rows.
 
@@ -537,6 +580,26 @@ def _frame(
             values = _naive_utc_all(values)
         elif ptype is schema.PType.STRINGS:
             values = [list(v) if v else [] for v in values]
+        data[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data)
+
+
+def _column_frame(
+    types: Mapping[str, schema.PType], names: Sequence[str], columns: Mapping[str, Sequence[Any]], size: int
+) -> pd.DataFrame:
+    """``_frame`` from columns instead of rows: ``names`` in order, absent ones null."""
+    data: dict[str, pd.Series[Any]] = {}
+    for name in names:
+        ptype = types.get(name, schema.PType.STRING)
+        given = columns.get(name)
+        if given is None:
+            values: list[Any] = [[] for _ in range(size)] if ptype is schema.PType.STRINGS else [None] * size
+        elif ptype is schema.PType.TIMESTAMP:
+            values = _naive_utc_all(list(given))
+        elif ptype is schema.PType.STRINGS:
+            values = [list(v) if v else [] for v in given]
+        else:
+            values = list(given)
         data[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(data)
 
