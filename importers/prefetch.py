@@ -16,6 +16,7 @@ exits; if the consumer stops early the child is killed.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -34,13 +35,17 @@ CHUNK: Final = 1000
 QUEUE_CHUNKS: Final = 8
 _HEADER: Final = struct.Struct("!Q")
 _REPO: Final = str(Path(__file__).resolve().parent.parent)
+# The kind of a ("rows", [...]) frame as pickled, near its start: how the pump tells those from the
+# last frame ("end", "error", "crash") without unpickling.
+_ROWS_KIND: Final = b"\x8c\x04rows"
 
 
 class ParserCrashed(Exception):
     """The parser in the child process failed with something other than a ``RelgraphError``."""
 
 
-def _read_frame(stream: IO[bytes]) -> Any:
+def _read_frame(stream: IO[bytes]) -> bytes:
+    """One pickled frame as it came (unpickled by the consumer: see ``_Ahead``)."""
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         raise ParserCrashed("the parser process ended without finishing")
@@ -48,43 +53,83 @@ def _read_frame(stream: IO[bytes]) -> Any:
     data = stream.read(size)
     if len(data) < size:
         raise ParserCrashed("the parser process ended in the middle of a chunk")
-    return pickle.loads(data)
+    return data
 
 
-def _pump(stream: IO[bytes], chunks: queue.Queue[tuple[str, Any]], stop: threading.Event) -> None:
-    """Move frames from the pipe into ``chunks`` as fast as they come (a pipe holds only 64 KB: without
+class _Ahead:
+    """How far the parser may run ahead of the consumer: ``chunks`` frames, or ``limit`` bytes of
+    pickled frames (at least one frame) when given. Frames wait pickled: a chunk of CSV rows takes
+    ~110 bytes a row pickled and ~1 KB as objects, so a byte bound lets the parser keep going
+    through the seconds the consumer spends in one bulk write without holding their objects."""
+
+    def __init__(self, chunks: int, limit: int | None) -> None:
+        self.frames: queue.Queue[tuple[bytes | None, str]] = queue.Queue(maxsize=0 if limit else chunks)
+        self.limit = limit
+        self.held = 0
+        self.room = threading.Condition()
+
+    def put(self, data: bytes | None, crash: str, stop: threading.Event) -> None:
+        size = len(data or b"")
+        if self.limit is not None:
+            with self.room:
+                while self.held and self.held + size > self.limit and not stop.is_set():
+                    self.room.wait(0.5)
+                self.held += size
+        while not stop.is_set():
+            try:
+                self.frames.put((data, crash), timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def get(self) -> tuple[str, Any]:
+        data, crash = self.frames.get()
+        if self.limit is not None:
+            with self.room:
+                self.held -= len(data or b"")
+                self.room.notify()
+        if data is None:
+            return ("crash", crash)
+        try:
+            return pickle.loads(data)  # type: ignore[no-any-return]
+        except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+            return ("crash", str(exc))
+
+
+def _pump(stream: IO[bytes], ahead: _Ahead, stop: threading.Event) -> None:
+    """Move frames from the pipe into ``ahead`` as fast as they come (a pipe holds only 64 KB: without
     this the child would wait whenever the parent is busy writing, and nothing would overlap)."""
     while not stop.is_set():
         try:
-            item = _read_frame(stream)
-        except (ParserCrashed, OSError, ValueError, pickle.UnpicklingError) as exc:
-            item = ("crash", str(exc))
-        while not stop.is_set():
-            try:
-                chunks.put(item, timeout=0.5)
-                break
-            except queue.Full:
-                continue
-        if item[0] != "rows":
-            return
+            data: bytes | None = _read_frame(stream)
+            crash = ""
+        except (ParserCrashed, OSError, ValueError) as exc:
+            data, crash = None, str(exc)
+        ahead.put(data, crash, stop)
+        if data is None or _ROWS_KIND not in (data[11:17], data[2:8]):  # after PROTO (+ FRAME)
+            return  # a crash, or the "end" / "error" frame
 
 
-def parse_in_child(fmt: str, path: Path, kwargs: dict[str, Any]) -> Iterator[Row]:
-    """The rows of ``PARSERS[fmt](path, **kwargs)``, parsed in another process."""
+def parse_in_child(
+    fmt: str, path: Path, kwargs: dict[str, Any], *, ahead_mb: int | None = None, gc_gen0: int | None = None
+) -> Iterator[Row]:
+    """The rows of ``PARSERS[fmt](path, **kwargs)``, parsed in another process, which runs up to
+    ``QUEUE_CHUNKS`` chunks ahead, or ``ahead_mb`` MB of pickled rows when given; ``gc_gen0`` sets
+    its collector's first threshold (fewer collections while it allocates millions of rows)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (_REPO, os.environ.get("PYTHONPATH")) if p)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "importers.prefetch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
     )
     assert proc.stdin is not None and proc.stdout is not None
-    chunks: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
+    ahead = _Ahead(QUEUE_CHUNKS, ahead_mb * 1024 * 1024 if ahead_mb else None)
     stop = threading.Event()
-    pump = threading.Thread(target=_pump, args=(proc.stdout, chunks, stop), name=f"parse-{fmt}", daemon=True)
+    pump = threading.Thread(target=_pump, args=(proc.stdout, ahead, stop), name=f"parse-{fmt}", daemon=True)
     try:
-        proc.stdin.write(pickle.dumps((fmt, path, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+        proc.stdin.write(pickle.dumps((fmt, path, kwargs, gc_gen0), protocol=pickle.HIGHEST_PROTOCOL))
         proc.stdin.close()
         pump.start()
         while True:
-            kind, payload = chunks.get()
+            kind, payload = ahead.get()
             if kind == "rows":
                 yield from payload
             elif kind == "end":
@@ -95,6 +140,8 @@ def parse_in_child(fmt: str, path: Path, kwargs: dict[str, Any]) -> Iterator[Row
                 raise ParserCrashed(payload)
     finally:
         stop.set()
+        with ahead.room:
+            ahead.room.notify_all()
         if proc.poll() is None:
             proc.kill()
         proc.wait()
@@ -114,7 +161,9 @@ def _serve() -> None:
     out = os.fdopen(os.dup(1), "wb")
     sys.stdout = sys.stderr  # nothing else may write into the row stream
     try:
-        fmt, path, kwargs = pickle.load(sys.stdin.buffer)
+        fmt, path, kwargs, gc_gen0 = pickle.load(sys.stdin.buffer)
+        if gc_gen0:
+            gc.set_threshold(gc_gen0, *gc.get_threshold()[1:])
         from importers import PARSERS
 
         chunk: list[Row] = []

@@ -184,6 +184,7 @@ class _HeldNodes:
         self.spec = spec
         self.index: dict[str, int] = {}  # record id -> row
         self.columns: dict[str, list[Any]] = {name: [] for name in spec.columns}
+        self.given: set[str] = set(schema.COMMON_NODE_PROPS)  # columns some held row has a value in
 
     def __len__(self) -> int:
         return len(self.index)
@@ -194,6 +195,7 @@ class _HeldNodes:
         size, count = len(index), len(ids)
         index.update(zip(ids, range(size, size + count), strict=True))
         given: set[str] = set().union(*props)
+        self.given |= given
         for name in self.spec.props:
             if name == "custom":
                 continue
@@ -225,8 +227,13 @@ class _HeldNodes:
             column = self.columns[name]
             if column[at] != value:
                 column[at] = value
+                self.given.add(name)
                 changed = True
         return changed
+
+    def written(self) -> dict[str, list[Any]]:
+        """The columns to COPY: those some row has a value in (the others are null anyway)."""
+        return {name: values for name, values in self.columns.items() if name in self.given}
 
     def rows(self, ids: Collection[str]) -> list[dict[str, Any]]:
         """The held rows of ``ids`` as fields for ``base.upsert_nodes`` (custom as a dict)."""
@@ -247,6 +254,7 @@ class _HeldLinks:
         self.spec = spec
         self.index: dict[tuple[str, str], int] = {}  # (src uid, dst uid) -> row
         self.columns: dict[str, list[Any]] = {"src": [], "dst": [], **{name: [] for name in spec.props}}
+        self.given: set[str] = {"src", "dst"}
 
     def __len__(self) -> int:
         return len(self.index)
@@ -254,6 +262,7 @@ class _HeldLinks:
     def add(self, latest: Mapping[tuple[str, str], Mapping[str, Any]]) -> tuple[int, int, int]:
         """Hold new pairs, merge props into held ones: (created, updated, unchanged)."""
         index, columns = self.index, self.columns
+        names = self.spec.props
         updated = unchanged = 0
         new = [pair for pair in latest if pair not in index]
         if len(new) < len(latest):
@@ -263,18 +272,26 @@ class _HeldLinks:
                     continue
                 changed = False
                 for name, value in props.items():
-                    if columns[name][at] != value:
+                    if name in names and columns[name][at] != value:
                         columns[name][at] = value
+                        self.given.add(name)
                         changed = True
                 updated += changed
                 unchanged += not changed
-        size = len(columns["src"])
-        index.update(zip(new, range(size, size + len(new)), strict=True))
+        size, count = len(columns["src"]), len(new)
+        index.update(zip(new, range(size, size + count), strict=True))
         columns["src"] += [pair[0] for pair in new]
         columns["dst"] += [pair[1] for pair in new]
-        for name in self.spec.props:
-            columns[name] += [latest[pair].get(name) for pair in new]
-        return len(new), updated, unchanged
+        props_of = [latest[pair] for pair in new]
+        given: set[str] = set().union(*props_of)
+        self.given |= given
+        for name in names:
+            columns[name] += [p.get(name) for p in props_of] if name in given else [None] * count
+        return count, updated, unchanged
+
+    def written(self) -> dict[str, list[Any]]:
+        """The columns to COPY: the ends and the props some held link has a value for."""
+        return {name: values for name, values in self.columns.items() if name in self.given}
 
 
 class _Spool:
@@ -352,7 +369,11 @@ class StoreRowWriter:
         return result
 
     def _upsert_nodes_held(self, store: FrameScanner, label: str, rows: Sequence[NodeRow]) -> base.UpsertResult:
-        """``_upsert_nodes_scanned`` with the new ids held back for COPY (``flush``)."""
+        """``_upsert_nodes_scanned`` with the new ids held back for COPY (``flush``).
+
+        A full spool is flushed before a node batch, not after it: the links that follow the batch
+        then still find its records held (no lookups of their links)."""
+        self._flush_when_full()
         held = self._spool.nodes.get(label)
         if held is None:
             held = self._spool.nodes[label] = _HeldNodes(schema.node_spec(label))
@@ -375,7 +396,6 @@ class StoreRowWriter:
             held.add(self.tenant, new, [latest[i].props for i in new], base.now_utc())
             self._spool.size += len(new)
             result += base.UpsertResult(created=len(new))
-        self._flush_when_full()
         return result
 
     def _flush_when_full(self) -> None:
@@ -399,7 +419,7 @@ class StoreRowWriter:
     def _copy_nodes(self, label: str, held: _HeldNodes) -> int:
         assert isinstance(self.store, BulkCopier) and isinstance(self.store, FrameScanner)
         try:
-            return self.store.copy_nodes(self.tenant, label, held.columns)
+            return self.store.copy_nodes(self.tenant, label, held.written())
         except DuplicateId:
             pass  # a concurrent writer created some of them: write those through the general path
         ids = list(held.index)
@@ -415,7 +435,7 @@ class StoreRowWriter:
     def _copy_links(self, rel: str, src: str, dst: str, pending: _HeldLinks) -> int:
         assert isinstance(self.store, BulkCopier)
         try:
-            return self.store.copy_rels(self.tenant, rel, src, dst, pending.columns)
+            return self.store.copy_rels(self.tenant, rel, src, dst, pending.written())
         except StoreError:
             # an endpoint checked when the link was held is gone (deleted meanwhile): create the
             # others (the row-wise insert skips a pair whose end is missing)
@@ -518,16 +538,12 @@ class StoreRowWriter:
         stored_src = self._stored(store, src, {r.src_id for r in mine if r.src_id not in held_src})
         stored_dst = self._stored(store, dst, {r.dst_id for r in mine if r.dst_id not in held_dst})
         spec = schema.RELS[rel]
-        names = spec.props.keys()
         prefix = f"{self.tenant}/"
-        latest: dict[tuple[str, str], Mapping[str, Any]] = {}
+        latest: dict[tuple[str, str], Mapping[str, Any]] = {}  # props as given: ``_HeldLinks`` picks the type's
         for r in mine:
             s, d = r.src_id, r.dst_id
             if (s in held_src or s in stored_src) and (d in held_dst or d in stored_dst):
-                props = r.props
-                if props and not props.keys() <= names:
-                    props = {k: v for k, v in props.items() if k in names}
-                latest[(prefix + s, prefix + d)] = props
+                latest[(prefix + s, prefix + d)] = r.props
             else:
                 result.missing.append(r)
         pending = self._spool.links.get((rel, src, dst))
