@@ -407,6 +407,11 @@ class StoreRowWriter:
         spool, self._spool = self._spool, _Spool()
         if not spool.size:
             return
+        written = self._write_held(spool)
+        del spool  # before a recycle's full collection, which would walk every held value
+        self._count(written)
+
+    def _write_held(self, spool: _Spool) -> int:
         written = 0
         for label, held in spool.nodes.items():
             if len(held):
@@ -414,7 +419,7 @@ class StoreRowWriter:
         for (rel, src, dst), pending in spool.links.items():
             if len(pending):
                 written += self._copy_links(rel, src, dst, pending)
-        self._count(written)
+        return written
 
     def _copy_nodes(self, label: str, held: _HeldNodes) -> int:
         assert isinstance(self.store, BulkCopier) and isinstance(self.store, FrameScanner)
