@@ -86,7 +86,7 @@ def compute_arrays(
     """The same over node indices: KNOWS ``src``/``dst``/``strength`` (undirected, positive),
     reporting ``lines`` (report, manager, confidence) and title ``levels`` (0 = unknown)."""
     cfg = config or InfluenceConfig()
-    transition = _transition(len(ids), src, dst, strength, lines, cfg.reporting_weight)
+    transition = influence_transition(len(ids), src, dst, strength, lines, cfg.reporting_weight)
     known = levels > 0
     if known.any():
         # Someone with no known title is not junior, just unknown: give them the average prior of the
@@ -107,7 +107,7 @@ def levels_of(titles: Sequence[str | None]) -> npt.NDArray[np.float64]:
     return np.asarray(parsed[codes], dtype=np.float64)  # code -1 (no title) picks the trailing 0
 
 
-def _transition(
+def influence_transition(
     n: int,
     src: npt.NDArray[np.int64],
     dst: npt.NDArray[np.int64],
