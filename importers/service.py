@@ -27,6 +27,7 @@ import gc
 import inspect
 import logging
 import os
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -218,15 +219,29 @@ def person_placeholders(row: NodeRow) -> Collection[str]:
 
 
 # --- the import ----------------------------------------------------------------------------------
+_GC_LOCK = threading.Lock()
+_gc_state: dict[str, Any] = {"holders": 0, "before": None}
+
+
 @contextmanager
 def _fewer_collections(gen0: int) -> Iterator[None]:
-    before = gc.get_threshold()
-    if before[0] < gen0:
-        gc.set_threshold(gen0, *before[1:])
+    """Raise the collector's first threshold while imports run. Imports of several tenants can
+    overlap in the API process: the first one in saves the threshold, the last one out restores it
+    (a per-import save/restore would leave the raised value behind when they end out of order)."""
+    with _GC_LOCK:
+        if _gc_state["holders"] == 0:
+            _gc_state["before"] = gc.get_threshold()
+        _gc_state["holders"] += 1
+        current = gc.get_threshold()
+        if current[0] < gen0:
+            gc.set_threshold(gen0, *current[1:])
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _GC_LOCK:
+            _gc_state["holders"] -= 1
+            if _gc_state["holders"] == 0:
+                gc.set_threshold(*_gc_state["before"])
 
 
 def _input_bytes(path: Path, limit: int) -> int:

@@ -403,3 +403,25 @@ def test_cli_import_and_dedupe(tmp_path: Path) -> None:
     assert option.exit_code == 2 and "unknown option" in option.output
     dupes = runner.invoke(app, ["dedupe", "--tenant", "t", "--limit", "5", "--json", "--data-dir", data])
     assert dupes.exit_code == 0 and isinstance(json.loads(dupes.output), list)
+
+
+def test_overlapping_imports_put_the_collector_back_as_found() -> None:
+    """Two imports (two tenants in the API process) that end in either order leave the collector's
+    threshold as it was before the first began."""
+    import gc
+
+    from importers.service import _fewer_collections
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        first, second = _fewer_collections(100_000), _fewer_collections(100_000)
+        first.__enter__()
+        second.__enter__()
+        assert gc.get_threshold()[0] == 100_000
+        first.__exit__(None, None, None)  # the first one in ends first
+        assert gc.get_threshold()[0] == 100_000  # the second is still running
+        second.__exit__(None, None, None)
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
