@@ -1,6 +1,6 @@
 """A mailbox becomes companies: after an email import its contacts sit at the accounts of their
-domains (our own domain aside), and the biggest company gets an org chart inferred from who writes
-to whom. Real mail: the Enron sample."""
+domains (our own domain aside), people get the job titles their signatures repeat, and the biggest
+company gets an org chart inferred from who writes to whom. Real mail: the Enron sample."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ def test_contacts_of_a_mailbox_join_their_companies(store: LadybugStore) -> None
     report = import_file(store=store, tenant=T, fmt="email", path=mail, options={}, rejects_path=None)
     after_import(store, T, fmt="email", options={}, report=report)
     assert report.notes["account_from_domain"] == 1 and report.rels["WORKS_AT"].created > 1000
+    # titles from signatures, without running `relgraph infer-titles`
+    assert report.notes["title_from_signature"] == 1 and report.nodes["Contact"].updated >= 8
+    title = "MATCH (c:Contact {id: $id}) RETURN c.title AS title"
+    lokay = store.read(T, title, {"id": "email:michelle.lokay@enron.com"})
+    assert lokay == [{"title": "Account Director"}]
     staff = store.read(T, STAFF)
     assert staff[0]["account"] == "domain:enron.com" and staff[0]["n"] > 1000
     chart = org_chart(store=store, tenant=T, account_id="domain:enron.com")
