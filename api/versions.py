@@ -3,7 +3,8 @@ cached views (org charts, account influence, hierarchy roll-ups) compare against
 their own write at once. Cheaper and harder to forget than a call in each router.
 
 A pure ASGI middleware: the version moves when the response starts (the write has committed), before
-the client can read the response and ask again.
+the client can read the response and ask again. POSTs that only read (analysts' Cypher, which the
+engine runs read-only) leave it alone: a busy analyst would otherwise empty every cache all day.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Final
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ONLY_POSTS: Final = frozenset({"/cypher"})
 
 
 class WriteVersions:
@@ -22,7 +24,7 @@ class WriteVersions:
         self.on_write = on_write
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS or _read_only(scope):
             await self.app(scope, receive, send)
             return
 
@@ -35,3 +37,7 @@ class WriteVersions:
             await send(message)
 
         await self.app(scope, receive, send_moving_version)
+
+
+def _read_only(scope: Scope) -> bool:
+    return scope["method"] == "POST" and scope.get("path", "").rstrip("/") in READ_ONLY_POSTS

@@ -85,3 +85,15 @@ def test_scoped_to_the_callers_tenant(client: TestClient, keys: dict[str, H]) ->
     client.post("/contacts", json={"id": "g", "name": "Globex person"}, headers=keys["other"])
     status, body = _q(client, keys["analyst"], "MATCH (c:Contact) RETURN c.name AS name")
     assert status == 200 and body["rows"] == [["Acme secret"]]
+
+
+def test_a_query_leaves_the_cached_views_alone(client: TestClient, keys: dict[str, H]) -> None:
+    """Cypher only reads: it does not move the tenant's version (which empties the cached org
+    charts and roll-ups); a write does."""
+    intel = client.app.state.intel  # type: ignore[attr-defined]
+    client.post("/contacts", json={"id": "ada", "name": "Ada"}, headers=keys["admin"])
+    before = intel.version("acme")
+    assert _q(client, keys["analyst"], "MATCH (c:Contact) RETURN count(*)")[0] == 200
+    assert intel.version("acme") == before
+    client.post("/contacts", json={"id": "bob", "name": "Bob"}, headers=keys["admin"])
+    assert intel.version("acme") > before
