@@ -25,7 +25,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -255,12 +255,20 @@ class ImportJobs:
         self, job: ImportJob, status: JobStatus, *, error: str | None = None, report: dict[str, Any] | None = None
     ) -> None:
         with self._lock:
-            job.status = status
-            job.error = error
-            job.report = report
-            job.finished_at = _now()
-            job.progress = {**job.progress, "stage": str(status)}
-        self._save(job)
+            final = replace(
+                job,
+                status=status,
+                error=error,
+                report=report,
+                finished_at=_now(),
+                progress={**job.progress, "stage": str(status)},
+            )
+        # On disk first, then in memory: whoever sees the job finished (``wait``, GET /imports/{id})
+        # may go on to read or rewrite its file, which a late save would overwrite.
+        self._save(final)
+        with self._lock:
+            job.status, job.error, job.report = final.status, final.error, final.report
+            job.finished_at, job.progress = final.finished_at, final.progress
 
     def _drop_input(self, job: ImportJob) -> None:
         """A finished import's upload is not needed any more (uploads are up to 2 GB); the rejects stay."""

@@ -185,3 +185,26 @@ def test_one_import_at_a_time_per_tenant_and_resume(store: LadybugStore, tmp_pat
     assert fresh.resume_pending() == 1
     resumed = fresh.wait("acme", job.job_id, timeout=10)
     assert resumed.status is JobStatus.DONE and resumed.attempts == 2
+
+
+def test_a_finished_job_is_on_disk_before_anyone_sees_it_finished(
+    store: LadybugStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``wait`` (and GET /imports/{id}) report a job done only once its file says so: a save still
+    on its way would otherwise overwrite whatever a reader does next with the file (as a restart's
+    resume does)."""
+    from importers.report import ImportReport
+
+    jobs = ImportJobs(store, tmp_path / "imports", runner=lambda **kw: ImportReport(source="x").finish())
+    save = jobs._save
+
+    def slow_save(job: Any) -> None:
+        if job.status is JobStatus.DONE:
+            time.sleep(0.3)  # the final save is slow (a busy disk)
+        save(job)
+
+    monkeypatch.setattr(jobs, "_save", slow_save)
+    job_id, folder = jobs.new_job("acme")
+    jobs.submit(tenant="acme", job_id=job_id, fmt="email", input_path=folder, filename="x", options={})
+    assert jobs.wait("acme", job_id, timeout=10).status is JobStatus.DONE
+    assert json.loads((folder / "job.json").read_text())["status"] == "done"
