@@ -14,10 +14,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from graph.schema import RELS
 from importers.rows import NodeRow, Note, Reject, RelRow, Row
+
+# Notes that say what an import added on its own (after-import enrichment), not what was wrong
+# with the input: shown as "note", not "warning".
+INFORMATION: Final = frozenset({"account_from_domain", "title_from_signature"})
 
 
 @dataclass
@@ -120,7 +124,8 @@ class ImportReport:
         for code, count in sorted(self.notes.items()):
             example = self.note_examples.get(code, [])
             hint = f" (e.g. {example[0].location}: {example[0].message})" if example else ""
-            lines.append(f"  warning {code}: {count}{hint}")
+            kind = "note" if code in INFORMATION else "warning"
+            lines.append(f"  {kind} {code}: {count}{hint}")
         if self.rejected_total:
             where = f", all in {self.rejects_path}" if self.rejects_path else ""
             lines.append(f"  rejected: {self.rejected_total}{where}")

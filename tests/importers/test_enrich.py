@@ -29,6 +29,7 @@ def test_contacts_of_a_mailbox_join_their_companies(store: LadybugStore) -> None
     assert report.notes["account_from_domain"] == 1 and report.rels["WORKS_AT"].created > 1000
     # titles from signatures, without running `relgraph infer-titles`
     assert report.notes["title_from_signature"] == 1 and report.nodes["Contact"].updated >= 8
+    assert "note title_from_signature: 1" in report.summary()  # what was added, not a warning
     title = "MATCH (c:Contact {id: $id}) RETURN c.title AS title"
     lokay = store.read(T, title, {"id": "email:michelle.lokay@enron.com"})
     assert lokay == [{"title": "Account Director"}]
