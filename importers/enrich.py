@@ -39,15 +39,11 @@ def _titles_from_signatures(store: GraphStore, tenant: str, report: ImportReport
         report.label(label).updated += n
     if found.titles_found:
         examples = ", ".join(f"{p} ({t})" for p, t in list(found.titles_found.items())[:3])
-        report.record(
-            Note(
-                source=report.source,
-                location="after import",
-                message=f"{len(found.titles_found)} job titles read from email signatures "
-                f"({found.people_checked} senders without a title checked): {examples}",
-                code="title_from_signature",
-                label="Contact",
-            )
+        _note(
+            report,
+            "title_from_signature",
+            f"{len(found.titles_found)} job titles read from email signatures "
+            f"({found.people_checked} senders without a title checked): {examples}",
         )
 
 
@@ -57,13 +53,13 @@ def _link_domains(store: GraphStore, tenant: str, options: Mapping[str, Any], re
     report.rel("WORKS_AT").created += result.linked
     if result.linked:
         top = ", ".join(f"{d} ({n})" for d, n in list(result.by_domain.items())[:3])
-        report.record(
-            Note(
-                source=report.source,
-                location="after import",
-                message=f"{result.linked} contacts put at the account of their email domain "
-                f"({result.accounts_created} accounts created, {result.accounts_matched} matched): {top}",
-                code="account_from_domain",
-                label="Contact",
-            )
+        _note(
+            report,
+            "account_from_domain",
+            f"{result.linked} contacts put at the account of their email domain "
+            f"({result.accounts_created} accounts created, {result.accounts_matched} matched): {top}",
         )
+
+
+def _note(report: ImportReport, code: str, message: str) -> None:
+    report.record(Note(source=report.source, location="after import", message=message, code=code, label="Contact"))

@@ -112,16 +112,25 @@ class CsrGraph:
         return sp.csr_array((self.weights, self.indices, self.indptr), shape=(self.n, self.n))
 
     def key_of(self, index: int) -> Hashable:
-        if self.ids is None:
-            return index
-        return self.ids.key_of(index)
+        return key_in(self.ids, index)
 
     def index_of(self, key: Hashable) -> int:
-        if self.ids is None:
-            if isinstance(key, (int, np.integer)) and 0 <= int(key) < self.n:
-                return int(key)
-            raise KeyError(key)
-        return self.ids.index_of(key)
+        return index_in(self.ids, self.n, key)
+
+
+def key_in(ids: IdIndex[Hashable] | None, index: int) -> Hashable:
+    """The key of node ``index``; the index itself when there are no keys."""
+    return index if ids is None else ids.key_of(index)
+
+
+def index_in(ids: IdIndex[Hashable] | None, n: int, key: Hashable) -> int:
+    """The index of ``key`` among ``n`` nodes (an in-range integer when there are no keys);
+    ``KeyError`` when it is not a node."""
+    if ids is not None:
+        return ids.index_of(key)
+    if isinstance(key, (int, np.integer)) and 0 <= int(key) < n:
+        return int(key)
+    raise KeyError(key)
 
 
 def csr_from_arrays(

@@ -56,7 +56,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from graph.analytics.csr import CsrGraph, IdIndex, csr_from_arrays, subgraph
+from graph.analytics.csr import CsrGraph, IdIndex, csr_from_arrays, index_in, key_in, subgraph
 
 try:  # see _csr_keeping_repeats
     from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
@@ -214,16 +214,15 @@ def pagerank(
     nstart: npt.ArrayLike | None = None,
     max_iter: int = 100,
     tol: float = DEFAULT_TOL,
-    transition: Transition | None = None,
 ) -> PageRankResult:
     """Weighted PageRank, networkx's recurrence, absolute L1 stopping rule (see the module).
 
     ``personalization``/``dangling``/``nstart`` are arrays over the nodes (normalised here).
-    Duplicate edges are summed (build the graph with ``duplicates="sum"``).
+    Duplicate edges are summed (build the graph with ``duplicates="sum"``). With a transition
+    already built, call :func:`solve`.
     """
-    t = transition if transition is not None else transition_matrix(graph)
     return solve(
-        t,
+        transition_matrix(graph),
         damping=damping,
         personalization=personalization,
         dangling=dangling,
@@ -360,14 +359,10 @@ class InfluenceResult:
         return csr_from_arrays(self.n, src, dst, w, ids=self.ids)
 
     def index_of(self, key: Hashable) -> int:
-        if self.ids is None:
-            if isinstance(key, (int, np.integer)) and 0 <= int(key) < self.n:
-                return int(key)
-            raise KeyError(key)
-        return self.ids.index_of(key)
+        return index_in(self.ids, self.n, key)
 
     def key_of(self, index: int) -> Hashable:
-        return index if self.ids is None else self.ids.key_of(index)
+        return key_in(self.ids, index)
 
     def score_of(self, key: Hashable) -> float:
         return float(self.score[self.index_of(key)])

@@ -574,24 +574,15 @@ def _frame(
     """Object columns of plain Python values: what the engine's scan reads reliably (pandas'
     nullable extension dtypes trip an assertion in it). Column ``name`` takes each row's
     ``rename.get(name, name)`` key; names missing from ``types`` are strings."""
-    data: dict[str, pd.Series[Any]] = {}
     keys = rename or {}
-    for name in names:
-        ptype = types.get(name, schema.PType.STRING)
-        key = keys.get(name, name)
-        values: list[Any] = [r.get(key) for r in rows]
-        if ptype is schema.PType.TIMESTAMP:
-            values = _naive_utc_all(values)
-        elif ptype is schema.PType.STRINGS:
-            values = [list(v) if v else [] for v in values]
-        data[name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(data)
+    columns = {name: [r.get(keys.get(name, name)) for r in rows] for name in names}
+    return _column_frame(types, names, columns, len(rows))
 
 
 def _column_frame(
     types: Mapping[str, schema.PType], names: Sequence[str], columns: Mapping[str, Sequence[Any]], size: int
 ) -> pd.DataFrame:
-    """``_frame`` from columns instead of rows: ``names`` in order, absent ones null."""
+    """``_frame`` from columns: ``names`` in order, absent ones null (lists [])."""
     data: dict[str, pd.Series[Any]] = {}
     for name in names:
         ptype = types.get(name, schema.PType.STRING)
