@@ -58,10 +58,11 @@ import scipy.sparse as sp
 
 from graph.analytics.csr import CsrGraph, IdIndex, csr_from_arrays, index_in, key_in, subgraph
 
-try:  # see _csr_keeping_repeats
+try:  # see _csr_keeping_repeats and _Block
     from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
-except ImportError:  # pragma: no cover - a scipy that moved it
-    _coo_tocsr = None
+    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
+except ImportError:  # pragma: no cover - a scipy that moved them
+    _coo_tocsr = _csr_matvec = None
 
 FloatArray = npt.NDArray[np.float64]
 K = TypeVar("K", bound=Hashable)
@@ -254,37 +255,37 @@ def solve(
     blocks = _blocks(t, damping)
     teleport = (1.0 - damping) * p
     lost = float(x[t.dangling].sum())
-    diff = np.empty(max(stop - start for start, stop, _, _ in blocks))
+    scratch = np.empty(max(b.stop - b.start for b in blocks))
     error, iteration = float("inf"), 0
     for iteration in range(1, max_iter + 1):
         # The change is measured every other sweep (and on the last): the measure costs a fifth of
         # a sweep, and stopping up to one sweep late only makes the scores more precise.
         measure = iteration % 2 == 0 or iteration == max_iter
-        error = 0.0
-        for start, stop, rows, sinks in blocks:
+        error = total = 0.0
+        for b in blocks:
             # Gauss-Seidel by blocks: this block reads the blocks already updated in this sweep.
             # Same fixed point as power iteration, in ~0.7x the sweeps on CRM graphs.
-            y = rows @ x  # the rows carry the damping already
+            y = scratch[: b.stop - b.start]
             if uniform:
-                y += (damping * lost + 1.0 - damping) / n
+                y.fill((damping * lost + 1.0 - damping) / n)
             else:
-                y += (damping * lost) * dangling_weights[start:stop]
-                y += teleport[start:stop]
-            old = x[start:stop]
-            if len(sinks):
-                lost += float(y[sinks].sum() - old[sinks].sum())
+                np.multiply(dangling_weights[b.start : b.stop], damping * lost, out=y)
+                y += teleport[b.start : b.stop]
+            b.add_product(x, y)  # the rows carry the damping already
+            old = x[b.start : b.stop]
+            if len(b.sinks):
+                lost += float(y[b.sinks].sum() - old[b.sinks].sum())
             if measure:
-                d = diff[: stop - start]
-                np.subtract(y, old, out=d)
-                np.abs(d, out=d)
-                error += float(d.sum())
-            x[start:stop] = y
+                np.subtract(old, y, out=old)  # x's block is overwritten next: use it for the change
+                error += float(np.abs(old, out=old).sum())
+                total += float(y.sum())
+            x[b.start : b.stop] = y
         if measure and error < tol:
             break
-        if len(blocks) > 1:
+        if measure and len(blocks) > 1:
             # The true scores sum to 1 and power iteration keeps that sum; block sweeps do not, and
-            # left alone the total drifts at the damping's slow rate on graphs that mix fast.
-            total = float(x.sum())
+            # left alone the total drifts at the damping's slow rate on graphs that mix fast. Slow
+            # enough that every other sweep suffices (the same sweeps, each full pass costs ~1%).
             x /= total
             lost /= total
     # One sweep over all rows at once: people with identical in-arcs (say, everyone who only
@@ -297,9 +298,29 @@ def solve(
     return PageRankResult(_unordered(y, order), iteration, error < tol, error)
 
 
-def _blocks(t: Transition, damping: float) -> list[tuple[int, int, sp.csr_array, npt.NDArray[np.int64]]]:
-    """Contiguous row blocks of about equal arcs, weights times ``damping``: (start, stop, rows,
-    dangling offsets in the block)."""
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """Rows ``start:stop`` of the transition (times the damping) and the offsets of the dangling
+    rows among them."""
+
+    start: int
+    stop: int
+    rows: sp.csr_array
+    sinks: npt.NDArray[np.int64]
+
+    def add_product(self, x: FloatArray, y: FloatArray) -> None:
+        """``y += rows @ x``. scipy's kernel is called directly where it has had it for a decade:
+        through ``@`` each of the ~2,000 block products of a 400k-person ranking allocates its
+        result and passes scipy's checks, a fifth of the solve's time."""
+        m = self.rows
+        if _csr_matvec is None or m.indices.dtype != np.int32:
+            y += m @ x
+            return
+        _csr_matvec(m.shape[0], m.shape[1], m.indptr, m.indices, m.data, x, y)
+
+
+def _blocks(t: Transition, damping: float) -> list[_Block]:
+    """Contiguous row blocks of about equal arcs, weights times ``damping``."""
     m = t.matrix
     data = m.data * damping
     count = int(np.clip(m.nnz // BLOCK_ARCS, 1, MAX_BLOCKS))
@@ -310,7 +331,7 @@ def _blocks(t: Transition, damping: float) -> list[tuple[int, int, sp.csr_array,
         # views of the arrays: scipy's row slicing would copy them
         lo, hi = int(m.indptr[a]), int(m.indptr[b])
         rows = sp.csr_array((data[lo:hi], m.indices[lo:hi], m.indptr[a : b + 1] - lo), shape=(b - a, m.shape[1]))
-        blocks.append((a, b, rows, np.flatnonzero(t.dangling[a:b])))
+        blocks.append(_Block(a, b, rows, np.flatnonzero(t.dangling[a:b])))
     return blocks
 
 
