@@ -69,7 +69,7 @@ def create_app(
         app.state.influence = TenantInfluence(gds=_gds(settings))
         app.state.sync = make_sync(app.state.store, app.state.search, settings)
         app.state.intel = IntelligenceSync(app.state.store, after_refresh=app.state.path_graphs.mark_stale)
-        app.state.books = AccountBooks(version=app.state.intel.version)
+        app.state.books = AccountBooks(versions=app.state.intel.part_versions)
         app.state.views = ViewCache(app.state.intel.version)
         app.state.sync.listeners.append(app.state.intel.on_change)
         app.state.sync.start()
@@ -91,7 +91,7 @@ def create_app(
 
     app = FastAPI(title="relgraph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    app.add_middleware(WriteVersions, on_write=lambda tenant: app.state.intel.bump(tenant))
+    app.add_middleware(WriteVersions, on_write=lambda tenant, parts: app.state.intel.bump(tenant, parts))
     for module in (
         health,
         accounts,

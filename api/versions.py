@@ -2,6 +2,10 @@
 cached views (org charts, account influence, hierarchy roll-ups) compare against it, so a user sees
 their own write at once. Cheaper and harder to forget than a call in each router.
 
+The route also says which parts of the cached account books the write can make stale (a deal
+write: the deals; see ``graph.intelligence.hierarchy.STALE_AFTER``); a route not listed in
+``ROUTE_LABELS``: all of them.
+
 A pure ASGI middleware: the version moves when the response starts (the write has committed), before
 the client can read the response and ask again. POSTs that only read (analysts' Cypher, which the
 engine runs read-only) leave it alone: a busy analyst would otherwise empty every cache all day.
@@ -14,12 +18,23 @@ from typing import Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.intelligence.hierarchy import PARTS, stale_after
+
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_ONLY_POSTS: Final = frozenset({"/cypher"})
+# The routers whose writes touch only records of one label (and their links).
+ROUTE_LABELS: Final = {
+    "accounts": "Account",
+    "contacts": "Contact",
+    "deals": "Deal",
+    "interactions": "Interaction",
+    "products": "Product",
+    "reps": "Rep",
+}
 
 
 class WriteVersions:
-    def __init__(self, app: ASGIApp, on_write: Callable[[str], None]) -> None:
+    def __init__(self, app: ASGIApp, on_write: Callable[[str, frozenset[str]], None]) -> None:
         self.app = app
         self.on_write = on_write
 
@@ -33,7 +48,7 @@ class WriteVersions:
                 state: dict[str, Any] = scope.get("state") or {}
                 tenant = state.get("tenant")
                 if isinstance(tenant, str):
-                    self.on_write(tenant)
+                    self.on_write(tenant, stale_parts(scope["method"], scope.get("path", "")))
             await send(message)
 
         await self.app(scope, receive, send_moving_version)
@@ -41,3 +56,12 @@ class WriteVersions:
 
 def _read_only(scope: Scope) -> bool:
     return scope["method"] == "POST" and scope.get("path", "").rstrip("/") in READ_ONLY_POSTS
+
+
+def stale_parts(method: str, path: str) -> frozenset[str]:
+    """The account-book parts that a write to this route can make stale."""
+    segments = path.strip("/").split("/")
+    label = ROUTE_LABELS.get(segments[0])
+    if label is None or (label == "Account" and method == "DELETE" and len(segments) == 2):
+        return PARTS  # deleting an account: its id may come back and must not inherit old figures
+    return stale_after([label])

@@ -2,21 +2,26 @@
 in total: open pipeline, won revenue, contacts, coverage (share of senior contacts with a strong
 relationship to any of our reps) and last interaction.
 
-Each account's own figures are aggregated by the engine, per account, in five queries over a scope
-of accounts: the whole tenant (an ``AccountBook``, cached per tenant by ``AccountBooks``) or the
-subtree under the requested account. With a current book a roll-up is a walk over in-memory
-figures (milliseconds for a 1,000-account tree); after a write the requested subtree is read
-directly (correct at once) while the book is rebuilt in the background.
+Each account's own figures are aggregated by the engine, per account, over a scope of accounts: the
+whole tenant (an ``AccountBook``, cached per tenant by ``AccountBooks``) or the subtree under the
+requested account. With a current book a roll-up is a walk over in-memory figures (milliseconds for
+a 1,000-account tree).
+
+A book is made of parts (``PARTS``: accounts, deals, staff, coverage, last touch), each read by its
+own queries, and a write makes only some of them stale (``STALE_AFTER``: a deal write, the deals).
+Right after a write the stale parts are read for the requested subtree, the rest comes from the
+book (correct at once), and the book re-reads those parts for the whole tenant in the background.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Final, NamedTuple
 
 import pandas as pd
 
@@ -63,6 +68,27 @@ NAMES_OF: Final = "UNWIND $uids AS u MATCH (a:Account {uid: u}) RETURN a.id AS i
 SENIOR_LEVEL: Final = 3  # director and above
 _READERS: Final = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-read")
 
+# The parts of a book, and the queries that read each (the forest is read with "accounts").
+PARTS: Final = frozenset({"accounts", "deals", "staff", "coverage", "touch"})
+# Which parts a write to a record of each label can make stale. Deleting an account is "everything"
+# (its id may come back and must not inherit its old figures); a label not listed: everything.
+STALE_AFTER: Final[Mapping[str, frozenset[str]]] = {
+    "Account": frozenset({"accounts"}),
+    "Deal": frozenset({"deals"}),
+    "Product": frozenset({"deals"}),
+    "Contact": frozenset({"staff", "coverage", "touch"}),
+    "Interaction": frozenset({"touch"}),  # and "coverage" once KNOWS is refreshed from it (sync.py)
+    "Rep": frozenset({"coverage"}),
+}
+
+
+def stale_after(labels: Iterable[str]) -> frozenset[str]:
+    """The parts that writes to records of these labels can make stale."""
+    parts: frozenset[str] = frozenset()
+    for label in labels:
+        parts |= STALE_AFTER.get(label, PARTS)
+    return parts
+
 
 class _Inline(Executor):
     """Runs each call in the caller's thread."""
@@ -82,100 +108,197 @@ STRONG: Final = 0.3
 
 @dataclass(frozen=True)
 class AccountBook:
-    """Own figures and names of a set of accounts."""
+    """Own figures and names of a set of accounts, by part (a part not read is empty)."""
 
-    metrics: dict[str, AccountMetrics]
-    names: dict[str, str | None]
+    names: dict[str, str | None] = field(default_factory=dict)
+    deals: dict[str, tuple[float, float]] = field(default_factory=dict)  # (open pipeline, won revenue)
+    staff: dict[str, tuple[int, int]] = field(default_factory=dict)  # (contacts, senior contacts)
+    covered: dict[str, int] = field(default_factory=dict)  # senior contacts with a strong relationship
+    touched: dict[str, datetime] = field(default_factory=dict)  # last interaction
+
+    @property
+    def metrics(self) -> Mapping[str, AccountMetrics]:
+        return _Metrics(self)
+
+    def patched(self, fresh: AccountBook, parts: Iterable[str]) -> AccountBook:
+        """This book with ``parts`` taken from ``fresh`` (read over the same accounts or fewer)."""
+        fields = {f for part in parts for f in _FIELDS[part]}
+        return replace(self, **{f: getattr(fresh, f) for f in fields})
 
 
-def read_book(store: GraphStore, tenant: str, root: str | None = None) -> AccountBook:
-    """The figures of every account of the tenant (``root`` None) or of the subtree under ``root``."""
+_FIELDS: Final = {
+    "accounts": ("names",),
+    "deals": ("deals",),
+    "staff": ("staff",),
+    "coverage": ("covered",),
+    "touch": ("touched",),
+}
+
+
+class _Metrics(Mapping[str, AccountMetrics]):
+    """Each account's figures, assembled from the parts on lookup: a roll-up reads the ~1,000
+    accounts of its subtree, not the tenant's 20,000."""
+
+    def __init__(self, book: AccountBook) -> None:
+        self._book = book
+
+    def __getitem__(self, account: str) -> AccountMetrics:
+        b = self._book
+        if account not in b.names:
+            raise KeyError(account)
+        pipeline, won = b.deals.get(account, (0.0, 0.0))
+        contacts, senior = b.staff.get(account, (0, 0))
+        return AccountMetrics(pipeline, won, contacts, senior, b.covered.get(account, 0), b.touched.get(account))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._book.names)
+
+    def __len__(self) -> int:
+        return len(self._book.names)
+
+
+def read_book(store: GraphStore, tenant: str, root: str | None = None, parts: Iterable[str] = PARTS) -> AccountBook:
+    """``parts`` of the book of every account of the tenant (``root`` None) or of the subtree
+    under ``root``."""
     scope = TENANT_SCOPE if root is None else SUBTREE_SCOPE
     params: dict[str, Any] = {"tenant": tenant} if root is None else {"root": schema.uid(tenant, root)}
+    wanted = frozenset(parts)
 
     # A subtree is read for a request: its queries run two at a time, slowest first (the engine
     # releases the GIL; 10-20% off the 1,000-account tree on a quiet machine). The whole tenant is
     # a background build, read in its own thread so that it never holds up a request's reads.
     pool: Executor = _READERS if root is not None else _INLINE
 
-    def read(query: str, **extra: Any) -> Future[pd.DataFrame]:
+    def read(part: str, query: str, **extra: Any) -> Future[pd.DataFrame] | None:
+        if part not in wanted:
+            return None
         return pool.submit(store.read_frame, tenant, query.format(scope=scope), {**params, **extra})
 
-    covered, touched = read(COVERED, threshold=STRONG), read(LAST_TOUCH)
-    titled, untitled, deals, named = read(STAFF_TITLED), read(STAFF_UNTITLED), read(DEALS), read(NAMES)
+    covered, touched = read("coverage", COVERED, threshold=STRONG), read("touch", LAST_TOUCH)
+    titled, untitled = read("staff", STAFF_TITLED), read("staff", STAFF_UNTITLED)
+    deals, named = read("deals", DEALS), read("accounts", NAMES)
+    return AccountBook(
+        names=_named(named),
+        deals=_deals(deals),
+        staff=_staff(titled, untitled),
+        covered=_covered(covered),
+        touched=_touched(touched),
+    )
 
-    names = {str(i): (n if isinstance(n, str) else None) for i, n in named.result().itertuples(index=False)}
-    acc: dict[str, dict[str, Any]] = {
-        a: {"pipeline": 0.0, "won": 0.0, "contacts": 0, "senior": 0, "covered": 0, "last": None} for a in names
-    }
+
+def _named(named: Future[pd.DataFrame] | None) -> dict[str, str | None]:
+    if named is None:
+        return {}
+    return {str(i): (n if isinstance(n, str) else None) for i, n in named.result().itertuples(index=False)}
+
+
+def _deals(deals: Future[pd.DataFrame] | None) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    if deals is None:
+        return out
     for account, status, amount in deals.result().itertuples(index=False):
-        slot = {"open": "pipeline", "won": "won"}.get(str(status))
-        if slot and account in acc and not pd.isna(amount):
-            acc[account][slot] += float(amount)
-    staff = pd.concat([titled.result(), untitled.result()], ignore_index=True)
-    for account, title, n in staff.itertuples(index=False):
-        if account in acc:
-            acc[account]["contacts"] += int(n)
-            acc[account]["senior"] += int(n) if _senior(title) else 0
+        if pd.isna(amount) or str(status) not in ("open", "won"):
+            continue
+        pipeline, won = out.get(account, (0.0, 0.0))
+        out[account] = (pipeline + float(amount), won) if status == "open" else (pipeline, won + float(amount))
+    return out
+
+
+def _staff(*frames: Future[pd.DataFrame] | None) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for frame in frames:
+        if frame is None:
+            continue
+        for account, title, n in frame.result().itertuples(index=False):
+            contacts, senior = out.get(account, (0, 0))
+            out[account] = (contacts + int(n), senior + (int(n) if _senior(title) else 0))
+    return out
+
+
+def _covered(covered: Future[pd.DataFrame] | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    if covered is None:
+        return out
     for account, title, n in covered.result().itertuples(index=False):
-        if account in acc and _senior(title):
-            acc[account]["covered"] += int(n)
-    for account, last in touched.result().itertuples(index=False):
-        if account in acc and not pd.isna(last):
-            acc[account]["last"] = last.to_pydatetime()
-    metrics = {
-        a: AccountMetrics(
-            open_pipeline=m["pipeline"],
-            won_revenue=m["won"],
-            contacts=m["contacts"],
-            senior_contacts=m["senior"],
-            senior_covered=m["covered"],
-            last_interaction=m["last"],
-        )
-        for a, m in acc.items()
-    }
-    return AccountBook(metrics, names)
+        if _senior(title):
+            out[account] = out.get(account, 0) + int(n)
+    return out
+
+
+def _touched(touched: Future[pd.DataFrame] | None) -> dict[str, datetime]:
+    if touched is None:
+        return {}
+    return {a: last.to_pydatetime() for a, last in touched.result().itertuples(index=False) if not pd.isna(last)}
 
 
 def _senior(title: Any) -> bool:
     return isinstance(title, str) and bool(title) and parse_title(title).level >= SENIOR_LEVEL
 
 
-class AccountBooks:
-    """One ``AccountBook`` (+ the forest) per tenant, current while ``version(tenant)`` has not moved
-    (it moves with every write through the API) and for at most ``ttl_s`` (writes from other
-    processes, e.g. a CLI import). Rebuilt in one background thread per tenant; a request never
-    waits for it."""
+class Cached(NamedTuple):
+    parent_of: dict[str, str]
+    book: AccountBook
+    stale: frozenset[str]  # the parts that writes have made stale since they were read
 
-    def __init__(self, version: Callable[[str], int] | None = None, ttl_s: float = 60.0) -> None:
-        self._version = version or (lambda tenant: 0)
+
+class AccountBooks:
+    """One ``AccountBook`` (+ the forest) per tenant. Each part is current while its counter in
+    ``versions(tenant)`` has not moved (writes through the API move the counters of the parts they
+    can change, see ``STALE_AFTER``), and the whole book for at most ``ttl_s`` (writes from other
+    processes, e.g. a CLI import). Stale parts are re-read in one background thread per tenant
+    (``catch_up``); a request never waits for it."""
+
+    def __init__(self, versions: Callable[[str], Mapping[str, int]] | None = None, ttl_s: float = 60.0) -> None:
+        self._versions = versions or (lambda tenant: {})
         self.ttl_s = ttl_s
-        self._books: dict[str, tuple[int, float, dict[str, str], AccountBook]] = {}
+        self._books: dict[str, tuple[dict[str, int], float, dict[str, str], AccountBook]] = {}
         self._builds = Background("account book build")
         self._lock = threading.Lock()
 
-    def current(self, store: GraphStore, tenant: str) -> tuple[dict[str, str], AccountBook] | None:
-        """The tenant's forest and book if current; else None, and a rebuild is started."""
-        version = self._version(tenant)
+    def current(self, tenant: str) -> Cached | None:
+        """The tenant's forest and book with its stale parts, or None when there is no book younger
+        than ``ttl_s``. Call ``catch_up`` once the request has read what it needs."""
+        now = self._versions(tenant)
         with self._lock:
             hit = self._books.get(tenant)
-            if hit is not None and hit[0] == version and time.monotonic() - hit[1] < self.ttl_s:
-                return hit[2], hit[3]
-        self._builds.start(tenant, lambda: self.build_now(store, tenant))
-        return None
+        if hit is None or time.monotonic() - hit[1] >= self.ttl_s:
+            return None
+        read_at, _, parent_of, book = hit
+        return Cached(parent_of, book, frozenset(p for p in PARTS if now.get(p, 0) != read_at.get(p, 0)))
+
+    def catch_up(self, store: GraphStore, tenant: str, cached: Cached | None) -> None:
+        """Start re-reading the stale parts in the background (every part without a book). After
+        the request's own reads: both at once would share the two cores and slow the request down
+        by the whole tenant's reads."""
+        if cached is None:
+            self._builds.start(tenant, lambda: self.build_now(store, tenant))
+        elif cached.stale:
+            self._builds.start(tenant, lambda: self.build_now(store, tenant, cached.stale))
 
     def join(self, timeout_s: float = 30.0) -> None:
         """Wait for background builds (before the store they read is closed)."""
         self._builds.join(timeout_s)
 
-    def build_now(self, store: GraphStore, tenant: str) -> None:
-        """Build in the caller's thread (tests, benchmarks; requests use ``current``)."""
-        version = self._version(tenant)  # read first: a write during the build leaves it stale
+    def build_now(self, store: GraphStore, tenant: str, parts: frozenset[str] = PARTS) -> None:
+        """(Re)read ``parts`` of the tenant's book in the caller's thread (tests and benchmarks; a
+        request uses ``current``). Without a book yet, or when it is too old, every part."""
+        now = dict(self._versions(tenant))  # read first: a write during the build leaves it stale
         started = time.monotonic()
-        parent_of = _forest(store, tenant)
-        book = read_book(store, tenant)
         with self._lock:
-            self._books[tenant] = (version, started, parent_of, book)
+            hit = self._books.get(tenant)
+        if hit is None or started - hit[1] >= self.ttl_s:
+            parts = PARTS
+        parent_of = _forest(store, tenant) if "accounts" in parts else None
+        fresh = read_book(store, tenant, None, parts)
+        with self._lock:
+            hit = self._books.get(tenant)
+            if parts == PARTS or hit is None:
+                self._books[tenant] = (now, started, parent_of or {}, fresh)
+                return
+            read_at, born, old_parents, book = hit
+            read_at = {**read_at, **{p: now.get(p, 0) for p in parts}}
+            forest = old_parents if parent_of is None else parent_of
+            self._books[tenant] = (read_at, born, forest, book.patched(fresh, parts))
 
 
 def _forest(store: GraphStore, tenant: str) -> dict[str, str]:
@@ -187,17 +310,17 @@ def _forest(store: GraphStore, tenant: str) -> dict[str, str]:
 
 def hierarchy(*, store: GraphStore, tenant: str, account_id: str, books: AccountBooks | None = None) -> dict[str, Any]:
     base.require(store=store, tenant=tenant, label="Account", record_id=account_id)
-    cached = books.current(store, tenant) if books is not None else None
-    if cached is not None:
-        parent_of, book = cached
-        children = children_index(parent_of)
+    cached = books.current(tenant) if books is not None else None
+    if cached is None:
+        parent_of, children, book = _read_subtree(store, tenant, account_id, PARTS)
+    elif cached.stale:
+        parent_of, children, fresh = _read_subtree(store, tenant, account_id, cached.stale, cached.parent_of)
+        book = cached.book.patched(fresh, cached.stale)
     else:
-        forest = _READERS.submit(_forest, store, tenant)
-        book = read_book(store, tenant, account_id)  # read while the forest is
-        parent_of = forest.result()
+        parent_of, book = cached.parent_of, cached.book
         children = children_index(parent_of)
-        if _depth(children, account_id) > MAX_SCOPE_DEPTH:  # the engine's path cap cut the subtree short
-            book = read_book(store, tenant, None)
+    if books is not None:
+        books.catch_up(store, tenant, cached)
     chain = ancestors(parent_of, account_id)
     tree = subtree(parent_of, account_id, book.metrics, children=children)
     names = dict(book.names)
@@ -209,6 +332,22 @@ def hierarchy(*, store: GraphStore, tenant: str, account_id: str, books: Account
         "tree": _json(tree, names),
         "total": _totals(tree.total),
     }
+
+
+def _read_subtree(
+    store: GraphStore, tenant: str, root: str, parts: frozenset[str], parent_of: dict[str, str] | None = None
+) -> tuple[dict[str, str], dict[str, list[str]], AccountBook]:
+    """``parts`` of the subtree under ``root`` read now, and the forest (read too, unless given
+    and its part is not stale) with its children index."""
+    forest = _READERS.submit(_forest, store, tenant) if parent_of is None or "accounts" in parts else None
+    book = read_book(store, tenant, root, parts)  # read while the forest is
+    if forest is not None:
+        parent_of = forest.result()
+    assert parent_of is not None
+    children = children_index(parent_of)
+    if _depth(children, root) > MAX_SCOPE_DEPTH:  # the engine's path cap cut the subtree short
+        book = read_book(store, tenant, None, parts)
+    return parent_of, children, book
 
 
 def _depth(children: dict[str, list[str]], root: str) -> int:

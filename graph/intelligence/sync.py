@@ -1,7 +1,8 @@
 """Keeps what is derived from the graph current after writes through the API.
 
 Every write reported by the routers (``on_change``, the same notifications search gets) moves the
-tenant's ``version``, which the cached views compare against (``hierarchy.AccountBooks``).
+tenant's ``version``, which the cached views compare against, and the counters of the account-book
+parts it can make stale (``part_versions``, see ``hierarchy.STALE_AFTER``).
 Interactions recorded, changed or deleted are queued and, about once a second, one background
 worker refreshes KNOWS for their participants (``knows.refresh_knows``, incremental: only the pairs
 of those people) and marks the tenant's warm-path graph for a background rebuild.
@@ -17,12 +18,15 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from graph.intelligence.hierarchy import PARTS, stale_after
 from graph.intelligence.knows import Person, refresh_knows
 from graph.store import GraphStore
 
 logger = logging.getLogger(__name__)
 
 Ref = tuple[str, str]  # (label, id)
+STALE_AFTER_INTERACTIONS = stale_after(["Interaction"])
+KNOWS_PARTS = frozenset({"coverage"})  # what a KNOWS refresh can change in an account book
 
 
 @dataclass
@@ -46,6 +50,7 @@ class IntelligenceSync:
         self._after = after_refresh or (lambda tenant: None)
         self._interval = interval_s
         self._versions: dict[str, int] = {}
+        self._parts: dict[str, dict[str, int]] = {}
         self._pending: dict[str, _Pending] = {}
         self._cond = threading.Condition()
         self._busy = False
@@ -57,21 +62,33 @@ class IntelligenceSync:
         with self._cond:
             return self._versions.get(tenant, 0)
 
-    def bump(self, tenant: str) -> None:
+    def part_versions(self, tenant: str) -> dict[str, int]:
+        """A counter per account-book part, moved by the writes that can change it."""
         with self._cond:
-            self._versions[tenant] = self._versions.get(tenant, 0) + 1
+            return dict(self._parts.get(tenant, {}))
 
-    def refreshed(self, tenant: str) -> None:
+    def bump(self, tenant: str, parts: Iterable[str] = PARTS) -> None:
+        with self._cond:
+            self._bump(tenant, parts)
+
+    def _bump(self, tenant: str, parts: Iterable[str]) -> None:  # under the lock
+        self._versions[tenant] = self._versions.get(tenant, 0) + 1
+        counters = self._parts.setdefault(tenant, {})
+        for part in parts:
+            counters[part] = counters.get(part, 0) + 1
+
+    def refreshed(self, tenant: str, parts: Iterable[str] = PARTS) -> None:
         """KNOWS was rewritten elsewhere (an import): move the version, mark derived graphs stale."""
-        self.bump(tenant)
+        self.bump(tenant, parts)
         self._after(tenant)
 
     # --- changes ---------------------------------------------------------------------------------
     def on_change(self, tenant: str, refs: Iterable[Ref]) -> None:
         """A write happened: bump the version; queue interactions for the KNOWS refresh."""
+        refs = list(refs)
         ids = {rid for label, rid in refs if label == "Interaction"}
         with self._cond:
-            self._versions[tenant] = self._versions.get(tenant, 0) + 1
+            self._bump(tenant, stale_after(label for label, _ in refs) if refs else PARTS)
             if ids:
                 self._pending.setdefault(tenant, _Pending()).interactions.update(ids)
                 self._cond.notify()
@@ -80,7 +97,7 @@ class IntelligenceSync:
         """Their interactions changed in a way the interaction ids no longer show (a deletion)."""
         people = set(people)
         with self._cond:
-            self._versions[tenant] = self._versions.get(tenant, 0) + 1
+            self._bump(tenant, STALE_AFTER_INTERACTIONS)
             if people:
                 self._pending.setdefault(tenant, _Pending()).people.update(people)
                 self._cond.notify()
@@ -143,6 +160,6 @@ class IntelligenceSync:
             except Exception:  # one tenant's failure must not stop the others; a full refresh repairs it
                 logger.exception("KNOWS refresh of %s failed", tenant)
                 continue
-            self.refreshed(tenant)
+            self.refreshed(tenant, KNOWS_PARTS)
             done += 1
         return done

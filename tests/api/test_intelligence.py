@@ -198,3 +198,76 @@ def test_cached_org_chart_follows_a_write(client: TestClient, account: H) -> Non
     assert client.put("/contacts/mgr/manager", json={"manager_id": "ceo"}, headers=account).status_code < 300
     line = line_of_mgr()
     assert line["source"] == "explicit" and line["manager"] == "ceo"
+
+
+def _meetings(client: TestClient, h: H, rep: str, contact: str, n: int) -> None:
+    for d in range(n):
+        _meet(client, h, [(rep, "rep", "organizer"), (contact, "contact", "attendee")], d + 1)
+
+
+# Each write through the API, the account-book parts it must mark stale, and a check that the roll-up
+# under "acme" moved (so that serving the old book would be caught).
+WRITES: list[tuple[str, Any, set[str]]] = [
+    ("deal amount", lambda c, h: c.patch("/deals/d1", json={"amount": 150.0}, headers=h), {"deals"}),
+    ("deal moved", lambda c, h: c.put("/deals/d2/account", json={"account_id": "acme-de"}, headers=h), {"deals"}),
+    ("deal deleted", lambda c, h: c.delete("/deals/d2", headers=h), {"deals"}),
+    (
+        "senior hire",
+        lambda c, h: (
+            c.post("/contacts", json={"id": "cfo", "name": "CFO"}, headers=h),
+            c.put("/contacts/cfo/employments", json={"account_id": "acme-eu", "title": "CFO"}, headers=h),
+        ),
+        {"staff", "coverage", "touch"},
+    ),
+    (
+        "promotion",
+        lambda c, h: c.put("/contacts/eng/employments", json={"account_id": "acme", "title": "VP R&D"}, headers=h),
+        {"staff", "coverage", "touch"},
+    ),
+    ("meetings, KNOWS refreshed", lambda c, h: _meetings(c, h, "rae", "cfo", 6), {"touch", "coverage"}),
+    ("rep deleted", lambda c, h: c.delete("/reps/rae", headers=h), {"coverage"}),
+    ("account renamed", lambda c, h: c.patch("/accounts/acme-de", json={"name": "Acme GmbH"}, headers=h), {"accounts"}),
+    ("account detached", lambda c, h: c.delete("/accounts/acme-de/parent", headers=h), {"accounts"}),
+    (
+        "account deleted and created again",
+        lambda c, h: (
+            c.put("/accounts/acme-de/parent", json={"parent_id": "acme-eu"}, headers=h),
+            c.put("/deals/d1/account", json={"account_id": "acme-de"}, headers=h),
+            c.delete("/accounts/acme-de", headers=h),
+            c.post("/accounts", json={"id": "acme-de", "name": "Acme DE"}, headers=h),
+            c.put("/accounts/acme-de/parent", json={"parent_id": "acme-eu"}, headers=h),
+        ),
+        {"accounts", "deals", "staff", "coverage", "touch"},
+    ),
+]
+
+
+def test_hierarchy_after_each_kind_of_write_equals_a_fresh_read(client: TestClient, account: H) -> None:
+    """After a write the cached book serves the parts the write cannot change and re-reads the
+    others for the subtree: the answer equals a read from scratch, right after the write and once
+    the book has caught up in the background."""
+    from pydantic import TypeAdapter
+
+    from graph.intelligence.hierarchy import hierarchy
+
+    state = client.app.state  # type: ignore[attr-defined]
+
+    def fresh() -> Any:
+        as_json = TypeAdapter(dict[str, Any]).dump_python  # as the API serialises it
+        return as_json(hierarchy(store=state.store, tenant="acme", account_id="acme"), mode="json")
+
+    state.intel.flush()  # the fixture's interactions
+    state.books.build_now(state.store, "acme")
+    before = _ok(client.get("/accounts/acme/hierarchy", headers=account))
+    for name, write, parts in WRITES:
+        counters = state.intel.part_versions("acme")
+        write(client, account)
+        state.intel.flush()  # KNOWS from the new interactions
+        moved = {p for p, v in state.intel.part_versions("acme").items() if counters.get(p) != v}
+        assert moved == parts, name
+        served = _ok(client.get("/accounts/acme/hierarchy", headers=account))
+        assert served == fresh(), name
+        assert served != before, name
+        state.books.join()
+        assert _ok(client.get("/accounts/acme/hierarchy", headers=account)) == served, name
+        before = served

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from graph.backends.embedded import LadybugStore
 from graph.intelligence.hierarchy import AccountBooks, hierarchy
-from graph.model import AccountCreate, DealCreate
+from graph.model import AccountCreate, DealCreate, DealUpdate
 from graph.repositories import accounts, deals
 
 T = "t"
@@ -53,3 +53,78 @@ def test_seniority_comes_from_the_job_title_else_the_contact_title(store: Ladybu
     books = AccountBooks()
     books.build_now(store, T)
     assert hierarchy(store=store, tenant=T, account_id="top", books=books) == direct
+
+
+def _tree_with_a_deal(store: LadybugStore) -> None:
+    from graph.model import ContactCreate, Employment
+    from graph.repositories import contacts
+
+    accounts.accounts.create(store=store, tenant=T, data=AccountCreate(id="top", name="Top"))
+    accounts.accounts.create(store=store, tenant=T, data=AccountCreate(id="sub", name="Sub"))
+    accounts.set_parent(store=store, tenant=T, account_id="sub", parent_id="top")
+    deals.deals.create(store=store, tenant=T, data=DealCreate(id="d", name="D", amount=10.0))
+    deals.set_account(store=store, tenant=T, deal_id="d", account_id="sub")
+    contacts.contacts.create(store=store, tenant=T, data=ContactCreate(id="c1", name="C1", title="CEO"))
+    contacts.put_at_account(store=store, tenant=T, contact_id="c1", job=Employment(account_id="top"))
+
+
+def _hire(store: LadybugStore, cid: str) -> None:
+    from graph.model import ContactCreate, Employment
+    from graph.repositories import contacts
+
+    contacts.contacts.create(store=store, tenant=T, data=ContactCreate(id=cid, name=cid, title="VP Sales"))
+    contacts.put_at_account(store=store, tenant=T, contact_id=cid, job=Employment(account_id="sub"))
+
+
+def test_only_the_stale_parts_are_read_again(store: LadybugStore) -> None:
+    """A deal write marks the deals stale: the roll-up re-reads them for the subtree and serves the
+    staff from the book (a hire nobody reported stays unseen until its part moves)."""
+    from graph.intelligence.hierarchy import PARTS
+
+    versions = dict.fromkeys(PARTS, 0)
+    books = AccountBooks(versions=lambda tenant: dict(versions))
+    _tree_with_a_deal(store)
+    books.build_now(store, T)
+    deals.deals.update(store=store, tenant=T, record_id="d", data=DealUpdate(amount=25.0))
+    _hire(store, "unreported")
+    versions["deals"] += 1
+    seen = hierarchy(store=store, tenant=T, account_id="top", books=books)
+    assert seen["total"]["open_pipeline"] == 25.0 and seen["total"]["contacts"] == 1
+    books.join()
+    assert hierarchy(store=store, tenant=T, account_id="top", books=books) == seen
+    versions["staff"] += 1
+    assert hierarchy(store=store, tenant=T, account_id="top", books=books) == hierarchy(
+        store=store, tenant=T, account_id="top"
+    )
+    books.join()  # before the store closes
+
+
+def test_a_partial_rebuild_leaves_the_parts_it_did_not_read_stale(store: LadybugStore) -> None:
+    """A write that lands while the book re-reads other parts is not lost."""
+    from graph.intelligence.hierarchy import PARTS
+
+    versions = dict.fromkeys(PARTS, 0)
+    books = AccountBooks(versions=lambda tenant: dict(versions))
+    _tree_with_a_deal(store)
+    books.build_now(store, T)
+    versions["deals"] += 1
+    _hire(store, "late")
+    versions["staff"] += 1  # during the rebuild of the deals
+    books.build_now(store, T, frozenset({"deals"}))
+    cached = books.current(T)
+    books.join()
+    assert cached is not None and cached.stale == {"staff"}
+    assert hierarchy(store=store, tenant=T, account_id="top", books=books)["total"]["contacts"] == 2
+    books.join()  # before the store closes
+
+
+def test_an_old_book_is_not_served(store: LadybugStore) -> None:
+    """Writes from other processes move no counter: after ``ttl_s`` the subtree is read directly."""
+    books = AccountBooks(ttl_s=0.0)
+    _tree_with_a_deal(store)
+    books.build_now(store, T)
+    _hire(store, "elsewhere")
+    assert books.current(T) is None
+    books.join()
+    assert hierarchy(store=store, tenant=T, account_id="top", books=books)["total"]["contacts"] == 2
+    books.join()  # before the store closes
