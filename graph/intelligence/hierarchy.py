@@ -60,6 +60,15 @@ COVERED: Final = (
     "{scope} MATCH (c:Contact)-[w:WORKS_AT]->(a) WHERE w.until IS NULL WITH a, c, coalesce(w.title, c.title) AS title "
     "MATCH (c)-[k:KNOWS]-(:Rep) WHERE k.strength >= $threshold RETURN a.id AS account, title, count(DISTINCT c) AS n"
 )
+# The same for a subtree, from the other end: the tenant's strong rep relationships are few next to
+# the subtree's staff (~1,800 against 20,000 under a 1,000-account tree), 87 -> 59 ms on a loaded
+# machine. For the whole tenant the first form is faster (143 against 363 ms).
+COVERED_IN_SUBTREE: Final = (
+    "MATCH (r:Rep)-[k:KNOWS]-(c:Contact) WHERE r.tenant = $tenant AND k.strength >= $threshold WITH DISTINCT c "
+    "MATCH (c)-[w:WORKS_AT]->(a:Account) WHERE w.until IS NULL WITH a, c, w "
+    "MATCH (:Account {{uid: $root}})<-[:SUBSIDIARY_OF*0..29]-(a) "
+    "WITH DISTINCT a, c, coalesce(w.title, c.title) AS title RETURN a.id AS account, title, count(*) AS n"
+)
 LAST_TOUCH: Final = (
     "{scope} MATCH (c:Contact)-[w:WORKS_AT]->(a) WHERE w.until IS NULL WITH a, c "
     "MATCH (c)-[:PARTICIPATED_IN]->(i:Interaction) RETURN a.id AS account, max(i.occurred_at) AS last"
@@ -174,7 +183,8 @@ def read_book(store: GraphStore, tenant: str, root: str | None = None, parts: It
             return None
         return pool.submit(store.read_frame, tenant, query.format(scope=scope), {**params, **extra})
 
-    covered, touched = read("coverage", COVERED, threshold=STRONG), read("touch", LAST_TOUCH)
+    covered = read("coverage", COVERED if root is None else COVERED_IN_SUBTREE, threshold=STRONG, tenant=tenant)
+    touched = read("touch", LAST_TOUCH)
     titled, untitled = read("staff", STAFF_TITLED), read("staff", STAFF_UNTITLED)
     deals, named = read("deals", DEALS), read("accounts", NAMES)
     return AccountBook(

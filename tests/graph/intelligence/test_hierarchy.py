@@ -128,3 +128,44 @@ def test_an_old_book_is_not_served(store: LadybugStore) -> None:
     books.join()
     assert hierarchy(store=store, tenant=T, account_id="top", books=books)["total"]["contacts"] == 2
     books.join()  # before the store closes
+
+
+def test_subtree_coverage_counts_as_the_tenant_query(store: LadybugStore) -> None:
+    """The subtree reads coverage from the reps' end, the tenant book from the staff's: the same
+    counts, with a contact known to two reps, one who left, one in two accounts, one outside."""
+    from datetime import date
+
+    from graph.intelligence.hierarchy import read_book
+    from graph.model import ContactCreate, Employment, RepCreate
+    from graph.repositories import contacts, reps
+
+    _tree_with_a_deal(store)
+    accounts.accounts.create(store=store, tenant=T, data=AccountCreate(id="out", name="Outside"))
+    jobs = {
+        "c1": [Employment(account_id="top")],  # CEO, known to two reps
+        "vp": [Employment(account_id="sub", title="VP Sales"), Employment(account_id="top", title="Director")],
+        "gone": [Employment(account_id="sub", title="CTO", until=date(2020, 1, 1))],
+        "own": [Employment(account_id="sub")],  # no job title: their own (CFO)
+        "far": [Employment(account_id="out", title="CEO")],
+        "weak": [Employment(account_id="sub", title="COO")],
+    }
+    for cid, employments in jobs.items():
+        if cid != "c1":
+            title = "CFO" if cid == "own" else None
+            contacts.contacts.create(store=store, tenant=T, data=ContactCreate(id=cid, name=cid, title=title))
+        for job in employments:
+            contacts.put_at_account(store=store, tenant=T, contact_id=cid, job=job)
+    for rid in ("r1", "r2"):
+        reps.reps.create(store=store, tenant=T, data=RepCreate(id=rid, name=rid))
+    knows = [("c1", "r1", 0.9), ("c1", "r2", 0.8), ("vp", "r1", 0.5), ("gone", "r1", 0.9), ("own", "r2", 0.4)]
+    knows += [("far", "r1", 0.9), ("weak", "r2", 0.1)]
+    for cid, rid, strength in knows:
+        store.write(
+            T,
+            "MATCH (c:Contact {uid: $c}), (r:Rep {uid: $r}) CREATE (r)-[:KNOWS {strength: $s}]->(c)",
+            {"c": f"{T}/{cid}", "r": f"{T}/{rid}", "s": strength},
+        )
+    subtree_counts = read_book(store, T, "top", {"coverage"}).covered
+    tenant_counts = read_book(store, T, None, {"coverage"}).covered
+    assert subtree_counts == {"top": 2, "sub": 2}  # top: CEO + VP's director job; sub: VP + CFO
+    assert tenant_counts == {**subtree_counts, "out": 1}
