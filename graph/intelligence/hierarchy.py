@@ -249,6 +249,8 @@ class Cached(NamedTuple):
     parent_of: dict[str, str]
     book: AccountBook
     stale: frozenset[str]  # the parts that writes have made stale since they were read
+    aging: bool = False  # past half its time to live: rebuilt ahead, so that a busy tenant never
+    # meets an expired book (and the slow read of every part) once a minute
 
 
 class AccountBooks:
@@ -273,14 +275,15 @@ class AccountBooks:
             hit = self._books.get(tenant)
         if hit is None or time.monotonic() - hit[1] >= self.ttl_s:
             return None
-        read_at, _, parent_of, book = hit
-        return Cached(parent_of, book, frozenset(p for p in PARTS if now.get(p, 0) != read_at.get(p, 0)))
+        read_at, born, parent_of, book = hit
+        stale = frozenset(p for p in PARTS if now.get(p, 0) != read_at.get(p, 0))
+        return Cached(parent_of, book, stale, time.monotonic() - born >= self.ttl_s / 2)
 
     def catch_up(self, store: GraphStore, tenant: str, cached: Cached | None) -> None:
         """Start re-reading the stale parts in the background (every part without a book). After
         the request's own reads: both at once would share the two cores and slow the request down
         by the whole tenant's reads."""
-        if cached is None:
+        if cached is None or cached.aging:
             self._builds.start(tenant, lambda: self.build_now(store, tenant))
         elif cached.stale:
             self._builds.start(tenant, lambda: self.build_now(store, tenant, cached.stale))

@@ -169,3 +169,21 @@ def test_subtree_coverage_counts_as_the_tenant_query(store: LadybugStore) -> Non
     tenant_counts = read_book(store, T, None, {"coverage"}).covered
     assert subtree_counts == {"top": 2, "sub": 2}  # top: CEO + VP's director job; sub: VP + CFO
     assert tenant_counts == {**subtree_counts, "out": 1}
+
+
+def test_a_book_past_half_its_life_is_rebuilt_ahead(store: LadybugStore) -> None:
+    """A busy tenant keeps a book: past half its time to live it is served and rebuilt behind."""
+    import time
+
+    books = AccountBooks(ttl_s=2.0)
+    _tree_with_a_deal(store)
+    books.build_now(store, T)
+    _hire(store, "unreported")  # a write from another process: no counter moves
+    assert hierarchy(store=store, tenant=T, account_id="top", books=books)["total"]["contacts"] == 1
+    books.join()
+    time.sleep(1.0)
+    assert hierarchy(store=store, tenant=T, account_id="top", books=books)["total"]["contacts"] == 1  # aging
+    books.join()
+    cached = books.current(T)
+    assert cached is not None and not cached.aging
+    assert hierarchy(store=store, tenant=T, account_id="top", books=books)["total"]["contacts"] == 2
