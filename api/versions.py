@@ -4,7 +4,8 @@ their own write at once. Cheaper and harder to forget than a call in each router
 
 The route also says which parts of the cached account books the write can make stale (a deal
 write: the deals; see ``graph.intelligence.hierarchy.STALE_AFTER``); a route not listed in
-``ROUTE_LABELS``: all of them.
+``ROUTE_LABELS``: all of them. Only here: every write through the API passes this way, and the
+route says more than the labels the routers report (a contact's manager is no part of a roll-up).
 
 A pure ASGI middleware: the version moves when the response starts (the write has committed), before
 the client can read the response and ask again. POSTs that only read (analysts' Cypher, which the
@@ -64,4 +65,20 @@ def stale_parts(method: str, path: str) -> frozenset[str]:
     label = ROUTE_LABELS.get(segments[0])
     if label is None or (label == "Account" and method == "DELETE" and len(segments) == 2):
         return PARTS  # deleting an account: its id may come back and must not inherit old figures
+    if label == "Contact":
+        return _contact_parts(method, segments)
     return stale_after([label])
+
+
+def _contact_parts(method: str, segments: list[str]) -> frozenset[str]:
+    """A contact's jobs and its deletion count in every part about people; its own fields only
+    through its title (seniority, where the job has no title); its manager in none."""
+    below = segments[2] if len(segments) > 2 else None
+    if below == "manager":
+        return frozenset()
+    if below == "employments" or method == "DELETE":
+        return stale_after(["Contact"])
+    return CONTACT_FIELDS
+
+
+CONTACT_FIELDS: Final = frozenset({"staff", "coverage"})

@@ -514,7 +514,8 @@ WRITE_KINDS: Final = {
     "a deal": frozenset({"deals"}),
     "an interaction": frozenset({"touch"}),
     "its KNOWS refresh": frozenset({"coverage"}),
-    "a contact": frozenset({"staff", "coverage", "touch"}),
+    "a contact's title": frozenset({"staff", "coverage"}),
+    "a contact's job": frozenset({"staff", "coverage", "touch"}),
     "an account": frozenset({"accounts"}),
 }
 
@@ -541,7 +542,7 @@ def rollup_after_writes(
         s = ms(samples)
         out[kind] = s
         say(
-            f"hierarchy right after {kind + ' write':<26} (re-reads {', '.join(sorted(parts))}): {lat(s)}  "
+            f"hierarchy right after {kind + ' write':<28} (re-reads {', '.join(sorted(parts))}): {lat(s)}  "
             + tgt("rollup_ms", s["p99"])
             + f"  (book current again after {np.median(rebuilds) * 1000:.0f} ms)"
         )

@@ -1,8 +1,8 @@
 """Keeps what is derived from the graph current after writes through the API.
 
 Every write reported by the routers (``on_change``, the same notifications search gets) moves the
-tenant's ``version``, which the cached views compare against, and the counters of the account-book
-parts it can make stale (``part_versions``, see ``hierarchy.STALE_AFTER``).
+tenant's ``version``, which the cached views compare against. The counters of the account-book
+parts (``part_versions``) move by route (``api.versions``), after a KNOWS refresh, and for imports.
 Interactions recorded, changed or deleted are queued and, about once a second, one background
 worker refreshes KNOWS for their participants (``knows.refresh_knows``, incremental: only the pairs
 of those people) and marks the tenant's warm-path graph for a background rebuild.
@@ -18,14 +18,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from graph.intelligence.hierarchy import PARTS, stale_after
+from graph.intelligence.hierarchy import PARTS
 from graph.intelligence.knows import Person, refresh_knows
 from graph.store import GraphStore
 
 logger = logging.getLogger(__name__)
 
 Ref = tuple[str, str]  # (label, id)
-STALE_AFTER_INTERACTIONS = stale_after(["Interaction"])
 KNOWS_PARTS = frozenset({"coverage"})  # what a KNOWS refresh can change in an account book
 
 
@@ -88,7 +87,7 @@ class IntelligenceSync:
         refs = list(refs)
         ids = {rid for label, rid in refs if label == "Interaction"}
         with self._cond:
-            self._bump(tenant, stale_after(label for label, _ in refs) if refs else PARTS)
+            self._bump(tenant, ())  # the parts: by route, in api.versions (every API write passes there)
             if ids:
                 self._pending.setdefault(tenant, _Pending()).interactions.update(ids)
                 self._cond.notify()
@@ -97,7 +96,7 @@ class IntelligenceSync:
         """Their interactions changed in a way the interaction ids no longer show (a deletion)."""
         people = set(people)
         with self._cond:
-            self._bump(tenant, STALE_AFTER_INTERACTIONS)
+            self._bump(tenant, ())
             if people:
                 self._pending.setdefault(tenant, _Pending()).people.update(people)
                 self._cond.notify()
