@@ -471,7 +471,7 @@ def phase_rollup(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> Non
     )
     say("  where the time goes (the direct path, replayed):")
     forest = once("read the whole SUBSIDIARY_OF forest", lambda: H._forest(store, TENANT))
-    parent_of = dict(forest)
+    parent_of = dict(forest.parent_of)
     book = once(
         "read_book(subtree): names, deals, staff, covered, last touch", lambda: H.read_book(store, TENANT, root)
     )
