@@ -45,12 +45,13 @@ NAMES: Final = "{scope} RETURN a.id AS id, a.name AS name"
 DEALS: Final = (
     "{scope} MATCH (d:Deal)-[:FOR_ACCOUNT]->(a) RETURN a.id AS account, d.status AS status, sum(d.amount) AS amount"
 )
-# Staff by title in two queries, not one with coalesce(w.title, c.title): Ladybug reads a node
-# property of scattered contacts slowly (~10 us each, 20k contacts under a 1,000-account tree) and
-# reads it for every row even where the job's own title is set, which importers usually set.
-STAFF_TITLED: Final = (
-    "{scope} MATCH (c:Contact)-[w:WORKS_AT]->(a) WHERE w.until IS NULL AND w.title IS NOT NULL "
-    "RETURN a.id AS account, w.title AS title, count(*) AS n"
+# Staff by the job's title, then, only where some job has none, by the contact's own title. Not
+# one query with coalesce(w.title, c.title): Ladybug reads a node property of scattered contacts
+# slowly (~10 us each, 20k contacts under a 1,000-account tree) and reads it for every row even
+# where the job's own title is set, which importers usually set.
+STAFF: Final = (
+    "{scope} MATCH (c:Contact)-[w:WORKS_AT]->(a) WHERE w.until IS NULL RETURN a.id AS account, w.title AS title, "
+    "count(*) AS n"
 )
 STAFF_UNTITLED: Final = (
     "{scope} MATCH (c:Contact)-[w:WORKS_AT]->(a) WHERE w.until IS NULL AND w.title IS NULL "
@@ -185,12 +186,12 @@ def read_book(store: GraphStore, tenant: str, root: str | None = None, parts: It
 
     covered = read("coverage", COVERED if root is None else COVERED_IN_SUBTREE, threshold=STRONG, tenant=tenant)
     touched = read("touch", LAST_TOUCH)
-    titled, untitled = read("staff", STAFF_TITLED), read("staff", STAFF_UNTITLED)
+    staff = read("staff", STAFF)
     deals, named = read("deals", DEALS), read("accounts", NAMES)
     return AccountBook(
         names=_named(named),
         deals=_deals(deals),
-        staff=_staff(titled, untitled),
+        staff=_staff(staff, lambda: store.read_frame(tenant, STAFF_UNTITLED.format(scope=scope), params)),
         covered=_covered(covered),
         touched=_touched(touched),
     )
@@ -214,12 +215,15 @@ def _deals(deals: Future[pd.DataFrame] | None) -> dict[str, tuple[float, float]]
     return out
 
 
-def _staff(*frames: Future[pd.DataFrame] | None) -> dict[str, tuple[int, int]]:
+def _staff(jobs: Future[pd.DataFrame] | None, untitled: Callable[[], pd.DataFrame]) -> dict[str, tuple[int, int]]:
     out: dict[str, tuple[int, int]] = {}
-    for frame in frames:
-        if frame is None:
-            continue
-        for account, title, n in frame.result().itertuples(index=False):
+    if jobs is None:
+        return out
+    frame = jobs.result()
+    titled = frame["title"].notna()
+    frames = [frame[titled]] if titled.all() else [frame[titled], untitled()]
+    for part in frames:
+        for account, title, n in part.itertuples(index=False):
             contacts, senior = out.get(account, (0, 0))
             out[account] = (contacts + int(n), senior + (int(n) if _senior(title) else 0))
     return out
