@@ -84,7 +84,6 @@ class IntelligenceSync:
     # --- changes ---------------------------------------------------------------------------------
     def on_change(self, tenant: str, refs: Iterable[Ref]) -> None:
         """A write happened: bump the version; queue interactions for the KNOWS refresh."""
-        refs = list(refs)
         ids = {rid for label, rid in refs if label == "Interaction"}
         with self._cond:
             self._bump(tenant, ())  # the parts: by route, in api.versions (every API write passes there)
