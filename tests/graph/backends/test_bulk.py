@@ -320,3 +320,51 @@ def test_a_link_whose_stored_end_is_deleted_while_held_is_skipped_and_the_others
     got = store.read("acme", "MATCH (c:Contact)-[w:WORKS_AT]->(a:Account) RETURN c.id AS c, a.id AS a, w.title AS t")
     assert got == [{"c": "c0", "a": "a", "t": "VP"}]
     assert store.read("acme", "MATCH (c:Contact) RETURN count(*) AS n") == [{"n": 2}]
+
+
+def test_a_label_empty_at_first_is_not_looked_up_but_its_written_ids_are(store: LadybugStore) -> None:
+    """Contacts had no records at the writer's first batch: ids it never created are new without a
+    lookup; ids it created and wrote (an earlier spool) are found and updated, not created twice."""
+    w = StoreRowWriter(store, "acme", spool_rows=2)
+    asked: list[int] = []
+    lookup = w._stored
+    w._stored = lambda s, label, ids: asked.append(len(ids)) or lookup(s, label, ids)  # type: ignore[method-assign]
+    first = w.upsert_nodes("Contact", [NodeRow("Contact", f"c{i}", {"name": f"C{i}"}) for i in range(3)])
+    assert (first.created, asked) == (3, [])
+    again = w.upsert_nodes(
+        "Contact",
+        [NodeRow("Contact", "c1", {"name": "C1", "title": "CTO"}), NodeRow("Contact", "c9", {"name": "C9"})],
+    )  # the 3 held ones were written first (a full spool): c1 is stored now
+    assert (again.created, again.updated, asked) == (1, 1, [1])
+    w.flush()
+    got = store.read("acme", "MATCH (c:Contact) RETURN c.id AS id, c.title AS t ORDER BY id")
+    assert got == [{"id": "c0", "t": None}, {"id": "c1", "t": "CTO"}, {"id": "c2", "t": None}, {"id": "c9", "t": None}]
+
+
+def test_a_label_with_records_is_looked_up_and_another_writers_record_is_merged(store: LadybugStore) -> None:
+    StoreRowWriter(store, "acme").upsert_nodes("Account", [NodeRow("Account", "a0", {"name": "A0"})])
+    w = StoreRowWriter(store, "acme", spool_rows=10**6)
+    assert w.upsert_nodes("Account", [NodeRow("Account", "a0", {"name": "A0", "city": "Oslo"})]).updated == 1
+    # Contacts: empty at the first batch; then another writer creates c1 before this one holds it
+    w.upsert_nodes("Contact", [NodeRow("Contact", "c0", {"name": "C0"})])
+    StoreRowWriter(store, "acme").upsert_nodes("Contact", [NodeRow("Contact", "c1", {"name": "C1", "title": "VP"})])
+    assert w.upsert_nodes("Contact", [NodeRow("Contact", "c1", {"name": "C1", "city": "Oslo"})]).created == 1
+    w.flush()  # COPY finds c1 taken: merged row by row
+    got = store.read("acme", "MATCH (c:Contact) RETURN c.id AS id, c.title AS t, c.city AS city ORDER BY id")
+    assert got == [{"id": "c0", "t": None, "city": None}, {"id": "c1", "t": "VP", "city": "Oslo"}]
+    assert store.read("acme", "MATCH (a:Account) RETURN a.city AS city") == [{"city": "Oslo"}]
+
+
+def test_the_ends_of_held_links_are_looked_up_once_per_spool(store: LadybugStore) -> None:
+    StoreRowWriter(store, "acme").upsert_nodes("Account", [NodeRow("Account", "a", {"name": "A"})])
+    w = StoreRowWriter(store, "acme", spool_rows=10**6)
+    asked: list[set[str]] = []
+    lookup = w._stored
+    w._stored = lambda s, label, ids: asked.append(set(ids)) or lookup(s, label, ids)  # type: ignore[method-assign]
+    for batch in range(3):
+        w.upsert_nodes("Contact", [NodeRow("Contact", f"c{batch}", {"name": "C"})])
+        link = RelRow("WORKS_AT", "Contact", f"c{batch}", "Account", "a", {})
+        assert w.upsert_rels("WORKS_AT", "Contact", "Account", [link]).created == 1
+    assert [ids for ids in asked if ids] == [{"a"}]
+    w.flush()
+    assert store.read("acme", "MATCH (:Contact)-[w:WORKS_AT]->(:Account) RETURN count(*) AS n") == [{"n": 3}]
