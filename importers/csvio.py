@@ -118,6 +118,7 @@ def iter_csv(
     feed = _Feed(_chain(head, lines))
     reader = csv.reader(feed, delimiter=sep)
     header: list[str] | None = None
+    named = False
     while True:
         try:
             fields = next(reader)
@@ -128,7 +129,7 @@ def iter_csv(
             yield Reject(src, f"line {line}", f"malformed CSV: {exc}", raw, label)
             continue
         line, raw, problems = feed.take()
-        if not any(f.strip() for f in fields):
+        if not "".join(fields).strip():  # blank record (every field empty or spaces)
             continue
         if header is None:
             normalised = [norm_header(f) for f in fields]
@@ -137,6 +138,7 @@ def iter_csv(
                 continue
             if is_header is None or is_header(normalised):
                 header = normalised
+                named = all(header)  # no empty column name: values zip straight onto the header
             continue
         if problems:
             yield Reject(src, f"line {line}", "; ".join(problems), raw, label)
@@ -147,7 +149,10 @@ def iter_csv(
                 reason = f"{len(fields)} fields but the header has {len(header)}"
                 yield Reject(src, f"line {line}", reason, raw, label)
                 continue
-        values = {name: value.strip() for name, value in zip(header, fields, strict=False) if name}
+        if named:
+            values = dict(zip(header, map(str.strip, fields), strict=False))
+        else:
+            values = {name: value.strip() for name, value in zip(header, fields, strict=False) if name}
         yield CsvRecord(line, values, raw)
     if header is None:
         yield Reject(src, "file", "no header row found", "", label)

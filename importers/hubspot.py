@@ -34,6 +34,7 @@ from graph.errors import InvalidInput
 from importers.common import emit_node, without_none
 from importers.csvio import CsvRecord, iter_csv, norm_header, read_header
 from importers.rows import NodeRow, Note, Reject, RelRow, Row, ext_id, name_id, slug
+from importers.validate import fast_valid
 from importers.values import (
     domain_from_url,
     normalise_email,
@@ -198,10 +199,14 @@ def _pass(file: Path, kind: str, ctx: _Ctx, *, nodes: bool, links: bool, refused
             refused.add(rec.line)
             yield Reject(source, rec.location, reason, rec.raw, label)
             continue
-        kept = False
-        for row in emit_node(node, source, rec.location, rec.raw, problems):
-            kept = kept or isinstance(row, NodeRow)
-            yield row
+        if not problems and fast_valid(node):  # ``emit_node``'s answer for most records, without its generators
+            yield node
+            kept = True
+        else:
+            kept = False
+            for row in emit_node(node, source, rec.location, rec.raw, problems):
+                kept = kept or isinstance(row, NodeRow)
+                yield row
         if not kept:
             refused.add(rec.line)
         elif links:
@@ -245,23 +250,30 @@ def _company_props(rec: CsvRecord, cols: _Columns, name: str, problems: list[str
 
 
 def _contact_props(rec: CsvRecord, cols: _Columns) -> dict[str, object]:
+    """``without_none`` of the contact's props, built without the Nones (values are non-empty or
+    None: ``_Columns.get``); the hot loop of a contacts export."""
     col = cols.get
     first, last, email = col(rec, "first_name"), col(rec, "last_name"), col(rec, "email")
-    custom = without_none({"lifecycle_stage": col(rec, "lifecycle"), "lead_status": col(rec, "lead_status")})
-    return without_none(
-        {
-            "name": " ".join(p for p in (first, last) if p) or email,
-            "first_name": first,
-            "last_name": last,
-            "email": (normalise_email(email) or email) if email else None,
-            "phone": col(rec, "phone"),
-            "title": col(rec, "title"),
-            "city": col(rec, "city"),
-            "country": col(rec, "country"),
-            "linkedin_url": col(rec, "linkedin"),
-            "custom": custom,
-        }
-    )
+    name = f"{first} {last}" if first and last else first or last or email
+    props: dict[str, object] = {} if name is None else {"name": name}
+    if first is not None:
+        props["first_name"] = first
+    if last is not None:
+        props["last_name"] = last
+    if email is not None:
+        props["email"] = normalise_email(email) or email
+    for prop, key in _CONTACT_TEXT:
+        value = col(rec, key)
+        if value is not None:
+            props[prop] = value
+    lifecycle, lead_status = col(rec, "lifecycle"), col(rec, "lead_status")
+    if lifecycle is not None or lead_status is not None:
+        props["custom"] = without_none({"lifecycle_stage": lifecycle, "lead_status": lead_status})
+    return props
+
+
+_CONTACT_TEXT: Final = (("phone", "phone"), ("title", "title"), ("city", "city"), ("country", "country"),
+                        ("linkedin_url", "linkedin"))  # fmt: skip
 
 
 def deal_status(stage: str | None) -> str:
@@ -306,7 +318,7 @@ def _links(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> It
     if kind == "contacts":
         title = col(rec, "title")
         for company in companies:
-            yield RelRow("WORKS_AT", "Contact", own_id, "Account", company, without_none({"title": title}))
+            yield RelRow("WORKS_AT", "Contact", own_id, "Account", company, {} if title is None else {"title": title})
         return
     for company in companies:
         yield RelRow("FOR_ACCOUNT", "Deal", own_id, "Account", company)

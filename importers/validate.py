@@ -167,6 +167,13 @@ FAST_CHECKS: Final[dict[str, dict[str, Check]]] = {
 }
 
 
+# Per label, the props checked by ``_SHORT``: ``fast_valid`` runs that check inline (most props of
+# most rows: one call less per value).
+_SHORT_PROPS: Final[dict[str, frozenset[str]]] = {
+    label: frozenset(name for name, check in checks.items() if check is _SHORT) for label, checks in FAST_CHECKS.items()
+}
+
+
 def fast_valid(row: NodeRow) -> bool:
     """True when the model is sure to accept ``row`` (False: not sure, ask the model)."""
     checks = FAST_CHECKS.get(row.label)
@@ -175,7 +182,14 @@ def fast_valid(row: NodeRow) -> bool:
     props = row.props
     if not REQUIRED[row.label] <= props.keys():
         return False
+    short = _SHORT_PROPS[row.label]
     for name, value in props.items():
+        if name in short:  # _SHORT, inline
+            if value is not None and (
+                type(value) is not str or len(value) > 300 or not (value.isascii() or _SURROGATE.search(value) is None)
+            ):
+                return False
+            continue
         check = checks.get(name)
         if check is None or not check(value):
             return False

@@ -76,3 +76,15 @@ def test_overlong_line_is_cut_and_flagged(tmp_path: Path) -> None:
     assert [line.number for line in lines] == [1, 2, 3]
     assert lines[1].problem and len(lines[1].text) <= 1000
     assert lines[2].text == "ok\n"
+
+
+def test_blank_records_skipped_and_unnamed_columns_dropped(tmp_path: Path) -> None:
+    """A record of empty or blank fields is skipped; a column with no header name is not kept, and a
+    header with every column named maps values straight onto it (stripped, a repeated name: the last)."""
+    unnamed = write(tmp_path, b"id,,name\n1,x, Ada \n , ,\t\n2,y,Bob\n", "unnamed.csv")
+    got = [r.values for r in records(unnamed) if isinstance(r, CsvRecord)]
+    assert got == [{"id": "1", "name": "Ada"}, {"id": "2", "name": "Bob"}]
+    named = write(tmp_path, b"id,name,Name\n1, Ada ,  Lovelace\n,,\n2,Bob\n", "named.csv")
+    got = [r.values for r in records(named) if isinstance(r, CsvRecord)]
+    assert got == [{"id": "1", "name": "Lovelace"}, {"id": "2", "name": "Bob"}]
+    assert [r.line for r in records(named) if isinstance(r, CsvRecord)] == [2, 4]

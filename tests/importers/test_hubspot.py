@@ -67,3 +67,36 @@ def test_single_file_and_detection(tmp_path: Path) -> None:
 
 def test_idempotent(hs_rows: list[Row]) -> None:
     assert list(parse_hubspot(FOLDER)) == hs_rows
+
+
+def test_contact_names_and_props_from_whatever_columns_are_filled(tmp_path: Path) -> None:
+    export = tmp_path / "contacts.csv"
+    export.write_text(
+        "Record ID,First Name,Last Name,Email,Phone Number,Job Title,Lifecycle Stage,Lead Status,Company Name\n"
+        "1,Ada,Lovelace,ADA@Example.com,+44 1,CTO,lead,,Acme\n"
+        "2,Ada,,,,,,,\n"
+        "3,,Lovelace,,,,,new,\n"
+        "4,,,Bob@Example.com,,,,,\n"
+        "5,,,,+1 555,,,,\n",
+        encoding="utf-8",
+    )
+    rows = check_rows(parse_hubspot(export))
+    props = {n.id: n.props for n in nodes(rows, "Contact")}
+    assert props == {
+        "hubspot:contact:1": {
+            "name": "Ada Lovelace",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@example.com",
+            "phone": "+44 1",
+            "title": "CTO",
+            "custom": {"lifecycle_stage": "lead"},
+        },
+        "hubspot:contact:2": {"name": "Ada", "first_name": "Ada"},
+        "hubspot:contact:3": {"name": "Lovelace", "last_name": "Lovelace", "custom": {"lead_status": "new"}},
+        "hubspot:contact:4": {"name": "Bob@Example.com", "email": "bob@example.com"},
+    }
+    assert [r.reason for r in rejects(rows)] == ["contact has no name and no email"]
+    assert [(r.src_id, r.dst_id, r.props) for r in rels(rows, "WORKS_AT")] == [
+        ("hubspot:contact:1", "hubspot:company-name:acme", {"title": "CTO"})
+    ]
