@@ -169,14 +169,16 @@ def transition_from_arcs(
     # Most arcs first; as 16-bit keys numpy's stable sort is a radix sort (a fifth of the time).
     key = (np.iinfo(np.uint16).max - np.minimum(degree, np.iinfo(np.uint16).max)).astype(np.uint16)
     order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
-    position = np.empty(n, dtype=np.int64)
-    position[order] = np.arange(n, dtype=np.int64)
+    # 32-bit positions where they fit: the arc gathers below then come out as the matrix's indices
+    small = n < np.iinfo(np.int32).max and len(src) < np.iinfo(np.int32).max
+    position = np.empty(n, dtype=np.int32 if small else np.int64)
+    position[order] = np.arange(n, dtype=position.dtype)
     # One COO -> CSR pass transposes and permutes at once.
     matrix = _csr_keeping_repeats(n, position[dst], position[src], weights * inv[src])
-    return Transition(matrix, out[order] == 0, order, position, out)
+    return Transition(matrix, out[order] == 0, order, position.astype(np.int64, copy=False), out)
 
 
-def _csr_keeping_repeats(n: int, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], data: FloatArray) -> Any:
+def _csr_keeping_repeats(n: int, rows: npt.NDArray[Any], cols: npt.NDArray[Any], data: FloatArray) -> Any:
     """A CSR matrix whose repeated entries stay separate and whose rows stay unsorted.
 
     scipy's public COO -> CSR conversion also sorts every row and sums repeats, which the product
@@ -187,7 +189,8 @@ def _csr_keeping_repeats(n: int, rows: npt.NDArray[np.int64], cols: npt.NDArray[
     indptr = np.empty(n + 1, dtype=np.int32)
     indices = np.empty(len(rows), dtype=np.int32)
     values = np.empty(len(rows), dtype=np.float64)
-    _coo_tocsr(n, n, len(rows), rows.astype(np.int32), cols.astype(np.int32), data, indptr, indices, values)
+    rows, cols = rows.astype(np.int32, copy=False), cols.astype(np.int32, copy=False)
+    _coo_tocsr(n, n, len(rows), rows, cols, data, indptr, indices, values)
     return sp.csr_array((values, indices, indptr), shape=(n, n))
 
 
@@ -300,23 +303,26 @@ def solve(
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """Rows ``start:stop`` of the transition (times the damping) and the offsets of the dangling
-    rows among them."""
+    """Rows ``start:stop`` of the transition (times the damping) as CSR arrays (views into the
+    whole matrix's, ``indptr`` from 0), and the offsets of the dangling rows among them."""
 
     start: int
     stop: int
-    rows: sp.csr_array
+    indptr: npt.NDArray[Any]
+    indices: npt.NDArray[Any]
+    data: FloatArray
+    columns: int
     sinks: npt.NDArray[np.int64]
 
     def add_product(self, x: FloatArray, y: FloatArray) -> None:
         """``y += rows @ x``. scipy's kernel is called directly where it has had it for a decade:
         through ``@`` each of the ~2,000 block products of a 400k-person ranking allocates its
         result and passes scipy's checks, a fifth of the solve's time."""
-        m = self.rows
-        if _csr_matvec is None or m.indices.dtype != np.int32:
-            y += m @ x
+        if _csr_matvec is None or self.indices.dtype != np.int32:
+            rows = sp.csr_array((self.data, self.indices, self.indptr), shape=(self.stop - self.start, self.columns))
+            y += rows @ x
             return
-        _csr_matvec(m.shape[0], m.shape[1], m.indptr, m.indices, m.data, x, y)
+        _csr_matvec(self.stop - self.start, self.columns, self.indptr, self.indices, self.data, x, y)
 
 
 def _blocks(t: Transition, damping: float) -> list[_Block]:
@@ -328,10 +334,12 @@ def _blocks(t: Transition, damping: float) -> list[_Block]:
     bounds = np.unique(np.concatenate([[0], cuts, [m.shape[0]]]).astype(np.int64))
     blocks = []
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        # views of the arrays: scipy's row slicing would copy them
+        # views of the arrays (scipy's row slicing would copy them), and no scipy matrix per block:
+        # building one checks its arrays, ~5 ms a ranking for nothing
         lo, hi = int(m.indptr[a]), int(m.indptr[b])
-        rows = sp.csr_array((data[lo:hi], m.indices[lo:hi], m.indptr[a : b + 1] - lo), shape=(b - a, m.shape[1]))
-        blocks.append(_Block(a, b, rows, np.flatnonzero(t.dangling[a:b])))
+        indptr = m.indptr[a : b + 1] - m.indptr.dtype.type(lo)
+        sinks = np.flatnonzero(t.dangling[a:b])
+        blocks.append(_Block(a, b, indptr, m.indices[lo:hi], data[lo:hi], m.shape[1], sinks))
     return blocks
 
 
