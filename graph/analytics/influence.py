@@ -202,11 +202,19 @@ def percentile(values: FloatArray) -> FloatArray:
         return np.ones(n)
     order = np.argsort(values)
     ordered = values[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
-    ends = np.append(starts[1:], n)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
     ranks = np.empty(n)
-    ranks[order] = np.repeat((starts + ends - 1) / 2.0, ends - starts)
-    return ranks / (n - 1)
+    if len(starts) == n:  # no ties
+        ranks[order] = np.arange(n) / (n - 1)
+        return ranks
+    ends = np.empty_like(starts)
+    ends[:-1], ends[-1] = starts[1:], n
+    # per tied run, then spread: the same arithmetic as per value, on far fewer values
+    ranks[order] = np.repeat((starts + ends - 1) / 2.0 / (n - 1), ends - starts)
+    return ranks
 
 
 def pagerank(
