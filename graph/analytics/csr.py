@@ -36,9 +36,10 @@ def _no_attrs() -> Mapping[str, npt.NDArray[np.float64]]:
 
 @dataclass(frozen=True, slots=True)
 class IdIndex(Generic[K]):
-    """A bijection between node keys and dense indices ``0..n-1`` (first occurrence wins)."""
+    """A bijection between node keys and dense indices ``0..n-1`` (first occurrence wins).
+    ``keys`` is not copied: whoever passes a list leaves it alone."""
 
-    keys: tuple[K, ...]
+    keys: Sequence[K]
     positions: Mapping[K, int]
 
     @classmethod

@@ -333,7 +333,7 @@ def _warm_start(previous: InfluenceResult, keys: Sequence[str]) -> npt.NDArray[n
         return None
     if len(ids.keys) == len(keys) and all(a == b for a, b in zip(ids.keys, keys, strict=True)):
         return previous.pagerank  # the same people in the same order: the common case, and 20x cheaper
-    at = pd.Index(ids.keys, dtype=object).get_indexer(pd.Index(keys, dtype=object))
+    at = pd.Index(list(ids.keys), dtype=object).get_indexer(pd.Index(keys, dtype=object))
     start = np.full(len(keys), 1.0 / len(keys))
     found = at >= 0
     start[found] = previous.pagerank[at[found]]
@@ -369,7 +369,7 @@ class _TenantPeople:
         return np.where(sorted_iids[at] == wanted, order[at] + offset, -1).astype(np.int64)
 
     def index(self) -> IdIndex[Any]:
-        return IdIndex(tuple(self.keys), _Positions(self.keys))
+        return IdIndex(self.keys, _Positions(self.keys))  # no copy of 400k keys (3 ms)
 
 
 class _Positions(Mapping[str, int]):
