@@ -47,7 +47,7 @@ company".
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final, Literal, TypeVar
@@ -160,21 +160,45 @@ def transition_from_arcs(
 ) -> Transition:
     """The transition straight from arc arrays over nodes ``0..n-1``. Repeated arcs need not be
     summed first: they stay separate entries, which the sparse product adds up anyway."""
-    if len(weights) and float(weights.min()) < 0:
+    return transition_from_pieces(n, [(src, dst, weights)])
+
+
+Arcs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]  # src, dst, weight
+
+
+def transition_from_pieces(n: int, pieces: Sequence[Arcs]) -> Transition:
+    """The same from arcs given in pieces (say, relationships one way, then back): each piece is
+    read where it lies, never concatenated into one copy (~8 ms at 2M arcs)."""
+    if any(len(w) and float(w.min()) < 0 for _, _, w in pieces):
         raise ValueError("PageRank needs non-negative weights")
-    out = np.bincount(src, weights=weights, minlength=n).astype(np.float64, copy=False)
+    out = np.zeros(n)
+    degree = np.zeros(n, dtype=np.int64)
+    for src, dst, weights in pieces:
+        out += np.bincount(src, weights=weights, minlength=n)
+        degree += np.bincount(src, minlength=n)
+        degree += np.bincount(dst, minlength=n)
     inv = np.zeros_like(out)
     np.divide(1.0, out, out=inv, where=out != 0)
-    degree = np.bincount(src, minlength=n) + np.bincount(dst, minlength=n)
     # Most arcs first; as 16-bit keys numpy's stable sort is a radix sort (a fifth of the time).
     key = (np.iinfo(np.uint16).max - np.minimum(degree, np.iinfo(np.uint16).max)).astype(np.uint16)
     order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
+    total = sum(len(w) for _, _, w in pieces)
     # 32-bit positions where they fit: the arc gathers below then come out as the matrix's indices
-    small = n < np.iinfo(np.int32).max and len(src) < np.iinfo(np.int32).max
+    small = n < np.iinfo(np.int32).max and total < np.iinfo(np.int32).max
     position = np.empty(n, dtype=np.int32 if small else np.int64)
     position[order] = np.arange(n, dtype=position.dtype)
-    # One COO -> CSR pass transposes and permutes at once.
-    matrix = _csr_keeping_repeats(n, position[dst], position[src], weights * inv[src])
+    # One COO -> CSR pass transposes and permutes at once: rows are targets, columns sources.
+    rows, cols, data = np.empty(total, position.dtype), np.empty(total, position.dtype), np.empty(total)
+    at = 0
+    for src, dst, weights in pieces:
+        end = at + len(weights)
+        # "clip" writes straight into ``out`` ("raise" buffers); bincount above refused bad ids
+        np.take(position, dst, out=rows[at:end], mode="clip")
+        np.take(position, src, out=cols[at:end], mode="clip")
+        np.take(inv, src, out=data[at:end], mode="clip")
+        data[at:end] *= weights
+        at = end
+    matrix = _csr_keeping_repeats(n, rows, cols, data)
     return Transition(matrix, out[order] == 0, order, position.astype(np.int64, copy=False), out)
 
 

@@ -27,7 +27,7 @@ from graph.analytics.influence import (
     Transition,
     influence_of,
     percentile,
-    transition_from_arcs,
+    transition_from_pieces,
 )
 from graph.analytics.titles import parse_title
 from graph.intelligence import people as P
@@ -123,10 +123,13 @@ def influence_transition(
         src_back, dst_back, strength_back = dst[back], src[back], strength[back]
     else:
         src_back, dst_back, strength_back = dst, src, strength
-    s = np.concatenate([src, src_back, lines[0]]).astype(np.int64, copy=False)
-    d = np.concatenate([dst, dst_back, lines[1]]).astype(np.int64, copy=False)
-    w = np.concatenate([strength, strength_back, weight * np.asarray(lines[2], dtype=np.float64)])
-    return transition_from_arcs(n, s, d, w)
+    reporting = (
+        np.asarray(lines[0], dtype=np.int64),
+        np.asarray(lines[1], dtype=np.int64),
+        weight * np.asarray(lines[2], dtype=np.float64),
+    )
+    pieces = [(src, dst, strength), (src_back, dst_back, strength_back), reporting]
+    return transition_from_pieces(n, [(np.asarray(a, np.int64), np.asarray(b, np.int64), w) for a, b, w in pieces])
 
 
 def explain(
