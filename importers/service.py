@@ -60,7 +60,7 @@ PROGRESS_EVERY: Final = 2000
 FINGERPRINT_PAGE: Final = 50_000
 PARALLEL_MIN_BYTES: Final = 16 * 1024 * 1024
 # How far a parser process may run ahead of a spooling writer, in pickled rows (~110 bytes a CSV row):
-# a flush of 200k held rows takes seconds, during which the parser keeps going.
+# a flush of held rows (``SPOOL_ROWS``) takes seconds, during which the parser keeps going.
 PARSE_AHEAD_MB: Final = 64
 # The collector's first threshold during spooled imports (and in their parser process): rows are
 # millions of short-lived dicts, and at Python's default (700 allocations) the collector took ~17%

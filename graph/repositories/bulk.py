@@ -99,9 +99,12 @@ RECYCLE_EVERY: Final = 150_000
 # 453 MB and 3,374 msg/s; 64 MB ~300 MB but 60% slower.
 MEMORY_BUDGET_MB: Final = 96
 
-# Rows held back for COPY before a flush (nodes and relationships together). The 1M-row HubSpot
-# bench: 200k rows a COPY; the held rows cost ~150 bytes a column-value less than row dicts would.
-SPOOL_ROWS: Final = 200_000
+# Rows held back for COPY before a flush (nodes and relationships together); the held rows cost ~150
+# bytes a column-value less than row dicts would. The 1M-row HubSpot bench, interleaved runs on 2
+# cores: 500k a COPY 38,665 rows/s (importer 22.2 CPU s), peak RSS importer + parser ~0.9-1.0 GB;
+# 200k 35,522 rows/s (26.3 CPU s), ~0.65 GB. Fewer and larger COPYs: each commits with a checkpoint
+# (~40% of a COPY's time) and is followed by a recycle; the engine's cost per COPY grows with the table.
+SPOOL_ROWS: Final = 500_000
 
 Placeholders = Callable[[NodeRow], Collection[str]]
 """Which props of a row are stand-ins, to be written only where the stored value is empty."""
