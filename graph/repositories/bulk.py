@@ -74,7 +74,7 @@ UPDATE_INTO: Final = (
 # are looked up from the target. Looking them up from the source re-read every edge of a busy sender
 # for every batch: the write side of a mail import grew with the square of the mailbox.
 ANCHOR_AT_TARGET: Final = frozenset({"PARTICIPATED_IN", "OWNS"})
-SOME_NODE: Final = "MATCH (n:{label}) RETURN n.uid AS uid LIMIT 1"
+SOME_NODE: Final = "MATCH (n:{label}) WHERE n.tenant = $tenant RETURN n.uid AS uid LIMIT 1"
 STORED_PROPS: Final = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) RETURN n.id AS id, {columns}"
 # The batch lookups on stores that scan DataFrames (``$frame`` has an ``idx`` column numbering its
 # rows): which ids exist; which pairs have both endpoints and whether they are linked; the stored
@@ -455,10 +455,12 @@ class StoreRowWriter:
         return result
 
     def _created_here(self, label: str) -> _Created | None:
-        """What ``_Created`` keeps for ``label``, when it had no records at this writer's first batch."""
+        """What ``_Created`` keeps for ``label``, when the tenant had no records of it at this writer's
+        first batch (uids carry the tenant: other tenants' records cannot be among the ids)."""
         if label not in self._created:
             query = SOME_NODE.format(label=label)
-            self._created[label] = None if self.store.read(self.tenant, query) else _Created()
+            had = self.store.read(self.tenant, query, {"tenant": self.tenant})
+            self._created[label] = None if had else _Created()
         return self._created[label]
 
     def _flush_when_full(self) -> None:

@@ -368,3 +368,19 @@ def test_the_ends_of_held_links_are_looked_up_once_per_spool(store: LadybugStore
     assert [ids for ids in asked if ids] == [{"a"}]
     w.flush()
     assert store.read("acme", "MATCH (:Contact)-[w:WORKS_AT]->(:Account) RETURN count(*) AS n") == [{"n": 3}]
+
+
+def test_another_tenants_records_do_not_count_as_this_tenants(store: LadybugStore) -> None:
+    """The "label empty at first" check is per tenant: globex's contacts neither switch acme's
+    writer to a lookup per id nor leak into acme."""
+    StoreRowWriter(store, "globex").upsert_nodes("Contact", [NodeRow("Contact", "c0", {"name": "Globex C0"})])
+    w = StoreRowWriter(store, "acme", spool_rows=10**6)
+    asked: list[int] = []
+    lookup = w._stored
+    w._stored = lambda s, label, ids: asked.append(len(ids)) or lookup(s, label, ids)  # type: ignore[method-assign]
+    assert w.upsert_nodes("Contact", [NodeRow("Contact", "c0", {"name": "Acme C0"})]).created == 1
+    assert asked == []
+    w.flush()
+    for tenant, name in (("acme", "Acme C0"), ("globex", "Globex C0")):
+        query = "MATCH (c:Contact) WHERE c.tenant = $t RETURN c.uid AS uid, c.name AS name"
+        assert store.read(tenant, query, {"t": tenant}) == [{"uid": f"{tenant}/c0", "name": name}]
