@@ -62,8 +62,8 @@ COVERED: Final = (
     "MATCH (c)-[k:KNOWS]-(:Rep) WHERE k.strength >= $threshold RETURN a.id AS account, title, count(DISTINCT c) AS n"
 )
 # The same for a subtree, from the other end: the tenant's strong rep relationships are few next to
-# the subtree's staff (~1,800 against 20,000 under a 1,000-account tree), 87 -> 59 ms on a loaded
-# machine. For the whole tenant the first form is faster (143 against 363 ms).
+# the subtree's staff (~1,800 against 20,000 under a 1,000-account tree), 52 -> 38 ms (runs
+# alternated, quiet machine). For the whole tenant the first form is faster (143 against 363 ms).
 COVERED_IN_SUBTREE: Final = (
     "MATCH (r:Rep)-[k:KNOWS]-(c:Contact) WHERE r.tenant = $tenant AND k.strength >= $threshold WITH DISTINCT c "
     "MATCH (c)-[w:WORKS_AT]->(a:Account) WHERE w.until IS NULL WITH a, c, w "
