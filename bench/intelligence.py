@@ -52,9 +52,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from api.versions import stale_parts
 from bench.common import peak_rss_mb, rss_mb, summary_ms, timer
 from bench.generate import writer_connection
 from bench.graph_core import TENANT, load_avg, phase_load, say, section
+from graph.intelligence.sync import KNOWS_PARTS
 
 T = TypeVar("T")
 TARGETS = {"intro_p99_ms": 50.0, "orgchart_ms": 100.0, "rollup_ms": 100.0, "influence_s": 60.0, "influence_vs_nx": 10.0}
@@ -509,14 +511,14 @@ def phase_rollup(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> Non
     }
 
 
-# What a write through the API marks stale (api.versions.stale_parts), by kind of write.
+# What a write through the API marks stale, by kind of write: the API's own rules.
 WRITE_KINDS: Final = {
-    "a deal": frozenset({"deals"}),
-    "an interaction": frozenset({"touch"}),
-    "its KNOWS refresh": frozenset({"coverage"}),
-    "a contact's title": frozenset({"staff", "coverage"}),
-    "a contact's job": frozenset({"staff", "coverage", "touch"}),
-    "an account": frozenset({"accounts"}),
+    "a deal": stale_parts("PATCH", "/deals/d1"),
+    "an interaction": stale_parts("POST", "/interactions"),
+    "its KNOWS refresh": KNOWS_PARTS,
+    "a contact's title": stale_parts("PATCH", "/contacts/c1"),
+    "a contact's job": stale_parts("PUT", "/contacts/c1/employments"),
+    "an account": stale_parts("PATCH", "/accounts/a1"),
 }
 
 

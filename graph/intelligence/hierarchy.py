@@ -78,8 +78,16 @@ NAMES_OF: Final = "UNWIND $uids AS u MATCH (a:Account {uid: u}) RETURN a.id AS i
 SENIOR_LEVEL: Final = 3  # director and above
 _READERS: Final = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-read")
 
-# The parts of a book, and the queries that read each (the forest is read with "accounts").
-PARTS: Final = frozenset({"accounts", "deals", "staff", "coverage", "touch"})
+# The parts of a book and the ``AccountBook`` fields each fills (the forest is read with "accounts");
+# ``read_book`` says which queries read each.
+_FIELDS: Final = {
+    "accounts": ("names",),
+    "deals": ("deals",),
+    "staff": ("staff",),
+    "coverage": ("covered",),
+    "touch": ("touched",),
+}
+PARTS: Final = frozenset(_FIELDS)
 # Which parts a write to a record of each label can make stale. Deleting an account is "everything"
 # (its id may come back and must not inherit its old figures); a label not listed: everything.
 STALE_AFTER: Final[Mapping[str, frozenset[str]]] = {
@@ -134,15 +142,6 @@ class AccountBook:
         """This book with ``parts`` taken from ``fresh`` (read over the same accounts or fewer)."""
         fields = {f for part in parts for f in _FIELDS[part]}
         return replace(self, **{f: getattr(fresh, f) for f in fields})
-
-
-_FIELDS: Final = {
-    "accounts": ("names",),
-    "deals": ("deals",),
-    "staff": ("staff",),
-    "coverage": ("covered",),
-    "touch": ("touched",),
-}
 
 
 class _Metrics(Mapping[str, AccountMetrics]):
