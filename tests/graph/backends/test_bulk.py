@@ -371,8 +371,9 @@ def test_the_ends_of_held_links_are_looked_up_once_per_spool(store: LadybugStore
 
 
 def test_another_tenants_records_do_not_count_as_this_tenants(store: LadybugStore) -> None:
-    """The "label empty at first" check is per tenant: globex's contacts neither switch acme's
-    writer to a lookup per id nor leak into acme."""
+    """Globex's contacts neither switch acme's writer to a lookup per id nor mix into acme. (On
+    Ladybug each tenant is its own database file, so this holds even without the probe's tenant
+    filter; the filter is for a Neo4j database shared by tenants.)"""
     StoreRowWriter(store, "globex").upsert_nodes("Contact", [NodeRow("Contact", "c0", {"name": "Globex C0"})])
     w = StoreRowWriter(store, "acme", spool_rows=10**6)
     asked: list[int] = []
