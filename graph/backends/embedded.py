@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import ladybug
 import numpy as np
@@ -55,6 +55,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 DB_FILE = "graph.lbug"
+
+
+_LOCKED: Final = "Could not set lock on file"  # Ladybug's message when another process holds the database
 
 
 def translate(exc: Exception, *, analyst: bool = False) -> RelgraphError:
@@ -257,6 +260,11 @@ class LadybugStore:
             # A torn WAL record can carry a garbage length: replaying it fails with bad_alloc
             # (MemoryError) or a string length_error (ValueError) as well as a RuntimeError,
             # depending on the bytes (tests/graph/backends/test_torn_wal.py).
+            if _LOCKED in str(exc):  # another process has it open: its WAL is live, not torn
+                raise StoreUnavailable(
+                    f"{path} is open in another process (one process per database: stop the server, "
+                    "or import through its API with POST /imports)"
+                ) from exc
             if not wal.exists():
                 raise translate(exc) from exc
             return self._open_with_bad_wal(path, wal, exc)
