@@ -256,7 +256,8 @@ CHILD = textwrap.dedent(
     start = time.perf_counter()
     def progress(p):
         marks.setdefault(p.stage, time.perf_counter() - start)
-        if p.stage == "reading" and p.rows % 10_000 == 0:
+        # rows come in batches from a parser process: a sample each time the count passes 10k more
+        if p.stage == "reading" and p.rows // 10_000 != (by_rows[-1][0] if by_rows else 0) // 10_000:
             kids = sum(c.memory_info().rss for c in me.children(recursive=True))
             by_rows.append((p.rows, me.memory_info().rss, kids))
     extra = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}  # import_file keywords (spool_rows)

@@ -14,16 +14,20 @@ Writer contract (to be implemented over ``graph.repositories``):
 - ``upsert_rels``: create the relationship if ``(src)-[type]->(dst)`` does not exist, else update
   its props. A row whose endpoint does not exist is returned in ``missing`` (not an error): the
   report turns it into a reject of that relationship.
+- ``upsert_node_columns`` / ``upsert_rel_columns`` (optional, ``ColumnWriter``): the same for a
+  batch held as columns (``importers.columns``), as a parser process sends them; a writer without
+  them gets such batches as rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Protocol
+from typing import IO, Protocol, runtime_checkable
 
+from importers.columns import Item, NodeColumns, RelColumns
 from importers.report import ImportReport, reject_json
-from importers.rows import NodeRow, Reject, RelRow, Row
+from importers.rows import NodeRow, Reject, RelRow
 
 RelKey = tuple[str, str, str]
 
@@ -69,14 +73,32 @@ def coalesce(rows: Sequence[NodeRow]) -> list[NodeRow]:
     return list(merged.values())
 
 
+@runtime_checkable
+class ColumnWriter(RowWriter, Protocol):
+    """A writer that also takes batches as columns (``importers.columns``) without unpacking them."""
+
+    def upsert_node_columns(self, batch: NodeColumns) -> WriteResult:
+        """``upsert_nodes`` of a batch whose ids are unique."""
+        ...
+
+    def upsert_rel_columns(self, batch: RelColumns) -> WriteResult:
+        """``upsert_rels`` of a batch."""
+        ...
+
+
 class _Batcher:
+    """Per label and per relationship key, the rows and batches waiting, and how many rows they hold."""
+
     def __init__(self, writer: RowWriter, report: ImportReport, batch_size: int, rejects_file: IO[str] | None) -> None:
         self.writer = writer
+        self.columns = writer if isinstance(writer, ColumnWriter) else None
         self.rejects_file = rejects_file
         self.report = report
         self.batch_size = batch_size
-        self.nodes: dict[str, list[NodeRow]] = {}
-        self.rels: dict[RelKey, list[RelRow]] = {}
+        self.nodes: dict[str, list[NodeRow | NodeColumns]] = {}
+        self.node_rows: dict[str, int] = {}
+        self.rels: dict[RelKey, list[RelRow | RelColumns]] = {}
+        self.rel_rows: dict[RelKey, int] = {}
 
     def add(self, row: NodeRow | RelRow) -> None:
         if isinstance(row, NodeRow):
@@ -84,29 +106,38 @@ class _Batcher:
         else:
             self.add_rel(row)
 
-    def add_node(self, row: NodeRow) -> None:
-        batch = self.nodes.get(row.label)
+    def add_node(self, row: NodeRow | NodeColumns, size: int = 1) -> None:
+        label = row.label
+        batch = self.nodes.get(label)
         if batch is None:
-            batch = self.nodes[row.label] = []
+            batch = self.nodes[label] = []
+            self.node_rows[label] = 0
         batch.append(row)
-        if len(batch) >= self.batch_size:
-            self.flush_label(row.label)
+        self.node_rows[label] += size
+        if self.node_rows[label] >= self.batch_size:
+            self.flush_label(label)
 
-    def add_rel(self, row: RelRow) -> None:
+    def add_rel(self, row: RelRow | RelColumns, size: int = 1) -> None:
         key = (row.type, row.src_label, row.dst_label)
         rels = self.rels.get(key)
         if rels is None:
             rels = self.rels[key] = []
+            self.rel_rows[key] = 0
         rels.append(row)
-        if len(rels) >= self.batch_size:
+        self.rel_rows[key] += size
+        if self.rel_rows[key] >= self.batch_size:
             self.flush_nodes()
             self.flush_rels(key)
 
     def flush_label(self, label: str) -> None:
-        batch = coalesce(self.nodes.pop(label, []))
-        if not batch:
+        parts = self.nodes.pop(label, [])
+        self.node_rows.pop(label, None)
+        if not parts:
             return
-        result = self.writer.upsert_nodes(label, batch)
+        if self.columns is not None and any(isinstance(p, NodeColumns) for p in parts):
+            result = self.columns.upsert_node_columns(NodeColumns.concat(label, parts).unique())
+        else:
+            result = self.writer.upsert_nodes(label, coalesce(_node_rows(parts)))
         counts = self.report.label(label)
         counts.created += result.created
         counts.updated += result.updated
@@ -117,10 +148,14 @@ class _Batcher:
             self.flush_label(label)
 
     def flush_rels(self, key: RelKey) -> None:
-        batch = self.rels.pop(key, [])
-        if not batch:
+        parts = self.rels.pop(key, [])
+        self.rel_rows.pop(key, None)
+        if not parts:
             return
-        result = self.writer.upsert_rels(key[0], key[1], key[2], batch)
+        if self.columns is not None and any(isinstance(p, RelColumns) for p in parts):
+            result = self.columns.upsert_rel_columns(RelColumns.concat(key, parts))
+        else:
+            result = self.writer.upsert_rels(key[0], key[1], key[2], _rel_rows(parts))
         counts = self.report.rel(key[0])
         counts.created += result.created
         counts.updated += result.updated
@@ -141,15 +176,36 @@ class _Batcher:
             flush()  # a writer that holds rows back (``StoreRowWriter`` spooling for COPY)
 
 
+def _node_rows(parts: list[NodeRow | NodeColumns]) -> list[NodeRow]:
+    out: list[NodeRow] = []
+    for part in parts:
+        if isinstance(part, NodeColumns):
+            out += part.rows()
+        else:
+            out.append(part)
+    return out
+
+
+def _rel_rows(parts: list[RelRow | RelColumns]) -> list[RelRow]:
+    out: list[RelRow] = []
+    for part in parts:
+        if isinstance(part, RelColumns):
+            out += part.rows()
+        else:
+            out.append(part)
+    return out
+
+
 def run_import(
-    rows: Iterable[Row],
+    rows: Iterable[Item],
     writer: RowWriter,
     report: ImportReport,
     *,
     batch_size: int = 1000,
     rejects_file: IO[str] | None = None,
 ) -> ImportReport:
-    """Stream a parser's rows into ``writer`` in batches, filling ``report``; return it finished.
+    """Stream a parser's rows (or batches of them as columns: ``importers.columns``) into ``writer``
+    in batches, filling ``report``; return it finished.
 
     (``report.track`` inlined: one Python call less for each of millions of rows.)
     """
@@ -165,6 +221,12 @@ def run_import(
             counts = rel_counts.get(row.type) or report.rel(row.type)
             counts.read += 1
             batcher.add_rel(row)
+        elif isinstance(row, NodeColumns):
+            report.label(row.label).read += len(row)
+            batcher.add_node(row, len(row))
+        elif isinstance(row, RelColumns):
+            report.rel(row.type).read += len(row)
+            batcher.add_rel(row, len(row))
         else:
             report.record(row)
             if isinstance(row, Reject) and rejects_file is not None:

@@ -40,6 +40,7 @@ from graph.errors import InvalidInput, RelgraphError
 from graph.repositories.bulk import SPOOL_ROWS, Recyclable, StoreRowWriter
 from graph.store import GraphStore, check_tenant
 from importers import PARSERS
+from importers.columns import Item, NodeColumns, RelColumns
 from importers.csv_mapped import CsvMapping, load_mapping
 from importers.email import EmailDedupe
 from importers.knows import StreamEvents, refresh_knows
@@ -47,7 +48,7 @@ from importers.people import UNRESOLVED
 from importers.pipeline import run_import
 from importers.prefetch import parse_in_child
 from importers.report import ImportReport
-from importers.rows import NodeRow, Reject, Row, is_record_id
+from importers.rows import NodeRow, Reject, is_record_id
 
 log = logging.getLogger(__name__)
 
@@ -272,10 +273,10 @@ class _Tap:
         self.rows = 0
         self.rejected = 0
 
-    def wrap(self, rows: Iterable[Row], source: str) -> Iterator[Row]:
-        """The parser's rows, counted. Should the parser crash (a bug: parsers report bad data as
-        rejects), the crash becomes one reject and the import ends there, keeping and reporting
-        what came before."""
+    def wrap(self, rows: Iterable[Item], source: str) -> Iterator[Item]:
+        """The parser's rows (and batches of them), counted. Should the parser crash (a bug: parsers
+        report bad data as rejects), the crash becomes one reject and the import ends there, keeping
+        and reporting what came before."""
         iterator = iter(rows)
         stream, progress, every = self.stream, self.progress, self.every
         while True:
@@ -290,12 +291,19 @@ class _Tap:
                 reason = f"the reader stopped here ({type(exc).__name__}: {str(exc)[:300]}); the rest was not read"
                 row = Reject(source, f"after row {self.rows}", reason)
                 iterator = iter(())
-            self.rows += 1
-            if isinstance(row, Reject):
-                self.rejected += 1
-            elif stream is not None:
-                stream.see(row)
-            if progress is not None and self.rows % every == 0:
+            before = self.rows
+            if isinstance(row, NodeColumns | RelColumns):
+                self.rows += len(row)
+                if stream is not None:
+                    for one in row.rows():
+                        stream.see(one)
+            else:
+                self.rows += 1
+                if isinstance(row, Reject):
+                    self.rejected += 1
+                elif stream is not None:
+                    stream.see(row)
+            if progress is not None and self.rows // every != before // every:
                 progress(ImportProgress(self.rows, self.rejected, "reading"))
             yield row
 
@@ -348,8 +356,14 @@ def import_file(
             kwargs["dedupe"] = stack.enter_context(stored_email_dedupe(store, tenant))
         if _parallel(parallel, path):
             # the parser runs on through the writer's COPYs (seconds each) when rows are held back
-            rows = parse_in_child(
-                fmt, path, kwargs, ahead_mb=PARSE_AHEAD_MB if spool else None, gc_gen0=GC_GEN0 if spool else None
+            # and sends its rows as columns, which a spooling writer holds as they are
+            rows: Iterable[Item] = parse_in_child(
+                fmt,
+                path,
+                kwargs,
+                ahead_mb=PARSE_AHEAD_MB if spool else None,
+                gc_gen0=GC_GEN0 if spool else None,
+                columns=bool(spool),
             )
         else:
             rows = PARSERS[fmt](path, **kwargs)

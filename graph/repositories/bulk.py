@@ -49,7 +49,7 @@ import json
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,7 @@ from graph.cypher import set_clause
 from graph.errors import DuplicateId, StoreError
 from graph.repositories import base, links
 from graph.store import GraphStore
+from importers.columns import NodeColumns, RelColumns
 from importers.pipeline import WriteResult
 from importers.rows import NodeRow, RelRow
 
@@ -186,6 +187,25 @@ def _by_props(rows: list[dict[str, Any]], spec: schema.RelSpec) -> dict[tuple[st
     return {names: group for names, group in groups.items() if names}
 
 
+PropsAt = Callable[[int], Mapping[str, Any]]
+"""The props of a batch's row by its position."""
+B = TypeVar("B", NodeColumns, RelColumns)
+R = TypeVar("R", NodeRow, RelRow)
+
+
+def _props_of(batch: NodeColumns | RelColumns, rows: Sequence[NodeRow] | Sequence[RelRow] | None) -> PropsAt:
+    """A row's props as given when the batch came as rows (a None there means null), else from its
+    columns (None there: not given)."""
+    if rows is None:
+        return batch.props_at
+    return lambda at: rows[at].props
+
+
+def _take(batch: B, rows: Sequence[R] | None, at: Sequence[int]) -> tuple[B, list[R] | None]:
+    """The rows at ``at`` of a batch, and of the rows it was made of when there are some."""
+    return batch.take(at), (None if rows is None else [rows[i] for i in at])
+
+
 class _HeldNodes:
     """New nodes of one label held back for COPY, as columns (stored form: ``custom`` as JSON)."""
 
@@ -198,28 +218,29 @@ class _HeldNodes:
     def __len__(self) -> int:
         return len(self.index)
 
-    def add(self, tenant: str, ids: Sequence[str], props: Sequence[Mapping[str, Any]], now: datetime) -> None:
-        """Append new records (ids not held yet, unique) as ``_new_rows`` would store them."""
+    def add(self, tenant: str, batch: NodeColumns, now: datetime) -> None:
+        """Append new records (ids not held yet, unique) as ``_new_rows`` would store them. A batch's
+        columns are taken as they are (a column it lacks is null), one list extension each."""
         columns, index = self.columns, self.index
+        ids, given = batch.ids, batch.props
         size, count = len(index), len(ids)
         index.update(zip(ids, range(size, size + count), strict=True))
-        given: set[str] = set().union(*props)
-        self.given |= given
+        self.given.update(given)
         for name in self.spec.props:
-            if name == "custom":
-                continue
-            if name in given:
-                columns[name] += [p.get(name) for p in props]
-            else:
-                columns[name] += [None] * count
+            values = given.get(name)
+            columns[name] += [None] * count if values is None else values
         prefix = f"{tenant}/"
         columns["id"] += ids
         columns["uid"] += [prefix + i for i in ids]
         columns["tenant"] += [tenant] * count
         columns["created_at"] += [now] * count
         columns["updated_at"] += [now] * count
-        dumps = json.dumps
-        columns["custom"] += [dumps(c, sort_keys=True, default=str) if (c := p.get("custom")) else "{}" for p in props]
+        customs = given.get("custom")
+        if customs is None:
+            columns["custom"] += ["{}"] * count
+        else:
+            dumps = json.dumps
+            columns["custom"] += [dumps(c, sort_keys=True, default=str) if c else "{}" for c in customs]
 
     def merge(self, record_id: str, props: Mapping[str, Any]) -> bool:
         """Fold a later row of a held id into it (props replace, custom merged key by key); changed?"""
@@ -268,19 +289,20 @@ class _HeldLinks:
     def __len__(self) -> int:
         return len(self.index)
 
-    def add(self, latest: Mapping[tuple[str, str], Mapping[str, Any]]) -> tuple[int, int, int]:
-        """Hold new pairs, merge props into held ones: (created, updated, unchanged)."""
+    def add(self, latest: dict[tuple[str, str], int], batch: RelColumns, props_at: PropsAt) -> tuple[int, int, int]:
+        """Hold new pairs, merge props into held ones: (created, updated, unchanged). ``latest`` maps
+        each pair (uids) to its row in ``batch`` (the last one, when a pair comes twice)."""
         index, columns = self.index, self.columns
         names = self.spec.props
         updated = unchanged = 0
         new = [pair for pair in latest if pair not in index]
         if len(new) < len(latest):
-            for pair, props in latest.items():
+            for pair, row in latest.items():
                 at = index.get(pair)
                 if at is None:
                     continue
                 changed = False
-                for name, value in props.items():
+                for name, value in props_at(row).items():
                     if name in names and columns[name][at] != value:
                         columns[name][at] = value
                         self.given.add(name)
@@ -291,11 +313,16 @@ class _HeldLinks:
         index.update(zip(new, range(size, size + count), strict=True))
         columns["src"] += [pair[0] for pair in new]
         columns["dst"] += [pair[1] for pair in new]
-        props_of = [latest[pair] for pair in new]
-        given: set[str] = set().union(*props_of)
-        self.given |= given
-        for name in names:
-            columns[name] += [p.get(name) for p in props_of] if name in given else [None] * count
+        given = [name for name in names if name in batch.props]
+        self.given.update(given)
+        if count == len(batch):  # every row a new pair, in order: the batch's columns as they are
+            for name in names:
+                columns[name] += batch.props[name] if name in batch.props else [None] * count
+        else:
+            rows = [latest[pair] for pair in new]
+            for name in names:
+                values = batch.props.get(name)
+                columns[name] += [None] * count if values is None else [values[at] for at in rows]
         return count, updated, unchanged
 
     def written(self) -> dict[str, list[Any]]:
@@ -382,7 +409,7 @@ class StoreRowWriter:
         if self.placeholders is not None:
             rows = self._without_stored_placeholders(label, rows)
         if self.spool_rows is not None and isinstance(self.store, FrameScanner):
-            res = self._upsert_nodes_held(self.store, label, rows)  # counts what it writes itself
+            res = self._upsert_nodes_held(self.store, NodeColumns.of(label, rows), rows)  # counts its own writes
             return WriteResult(created=res.created, updated=res.updated, unchanged=res.unchanged)
         fields = [{**r.props, "id": r.id} for r in rows]
         if isinstance(self.store, FrameScanner):
@@ -415,41 +442,60 @@ class StoreRowWriter:
             result += base.UpsertResult(created=len(creates))
         return result
 
-    def _upsert_nodes_held(self, store: FrameScanner, label: str, rows: Sequence[NodeRow]) -> base.UpsertResult:
-        """``_upsert_nodes_scanned`` with the new ids held back for COPY (``flush``).
+    def upsert_node_columns(self, batch: NodeColumns) -> WriteResult:
+        """``upsert_nodes`` of a batch as columns (ids unique): held as they are when spooling."""
+        if self.spool_rows is None or not isinstance(self.store, FrameScanner):
+            return self.upsert_nodes(batch.label, batch.rows())
+        res = self._upsert_nodes_held(self.store, batch, None)
+        return WriteResult(created=res.created, updated=res.updated, unchanged=res.unchanged)
+
+    def _upsert_nodes_held(
+        self, store: FrameScanner, batch: NodeColumns, rows: Sequence[NodeRow] | None
+    ) -> base.UpsertResult:
+        """``_upsert_nodes_scanned`` with the new ids held back for COPY (``flush``). ``rows``: the
+        batch as the rows it was made of, when it was (their props as given: a None there sets null
+        on a stored record, where a column's None means "not given").
 
         A full spool is flushed before a node batch, not after it: the links that follow the batch
         then still find its records held (no lookups of their links)."""
         self._flush_when_full()
+        label = batch.label
         held = self._spool.nodes.get(label)
         if held is None:
             held = self._spool.nodes[label] = _HeldNodes(schema.node_spec(label))
-        latest = {r.id: r for r in rows}
         result = base.UpsertResult()
-        for record_id in [i for i in latest if i in held.index]:
-            changed = held.merge(record_id, latest.pop(record_id).props)
-            result += base.UpsertResult(updated=1) if changed else base.UpsertResult(unchanged=1)
-        ids = list(latest)
+        index = held.index
+        again = [at for at, i in enumerate(batch.ids) if i in index]
+        if again:
+            props_at = _props_of(batch, rows)
+            for at in again:
+                changed = held.merge(batch.ids[at], props_at(at))
+                result += base.UpsertResult(updated=1) if changed else base.UpsertResult(unchanged=1)
+            batch, rows = _take(batch, rows, [at for at, i in enumerate(batch.ids) if i not in index])
+        ids = batch.ids
         if not ids:
             return result
         created = self._created_here(label)
         if created is None:
             exists = self._found(store, SCAN_IDS.format(label=label), {"uid": [f"{self.tenant}/{i}" for i in ids]})
+            old_at = np.flatnonzero(exists).tolist()
         else:  # ask only about the ids this writer may have created
-            maybe = created.maybe(ids)
-            asked = [i for i, m in zip(ids, maybe, strict=True) if m]
+            asked = [i for i, m in zip(ids, created.maybe(ids), strict=True) if m]
             found = self._stored(store, label, set(asked)) if asked else set()
-            exists = np.fromiter((i in found for i in ids), dtype=bool, count=len(ids))
-        old = [{**latest[i].props, "id": i} for i, seen in zip(ids, exists, strict=True) if seen]
-        new = [i for i, seen in zip(ids, exists, strict=True) if not seen]
-        if created is not None:
-            created.add(new)
-        if old:
+            old_at = [at for at, i in enumerate(ids) if i in found] if found else []
+        new = batch
+        if old_at:
+            props_at = _props_of(batch, rows)
+            old = [{**props_at(at), "id": ids[at]} for at in old_at]
             updated = base.upsert_nodes(store=self.store, tenant=self.tenant, label=label, rows=old, merge_custom=True)
             self._count(updated.created + updated.updated)
             result += updated
-        if new:
-            held.add(self.tenant, new, [latest[i].props for i in new], base.now_utc())
+            stored = set(old_at)
+            new = batch.take([at for at in range(len(ids)) if at not in stored])
+        if created is not None:
+            created.add(new.ids)
+        if len(new):
+            held.add(self.tenant, new, base.now_utc())
             self._spool.size += len(new)
             result += base.UpsertResult(created=len(new))
         return result
@@ -531,7 +577,8 @@ class StoreRowWriter:
 
     def upsert_rels(self, rel_type: str, src_label: str, dst_label: str, rows: Sequence[RelRow]) -> WriteResult:
         if self.spool_rows is not None and isinstance(self.store, FrameScanner):
-            return self._upsert_rels_held(self.store, rel_type, src_label, dst_label, rows)
+            batch = RelColumns.of((rel_type, src_label, dst_label), rows)
+            return self._upsert_rels_held(self.store, batch, rows)
         if isinstance(self.store, FrameScanner):
             return self._upsert_rels_scanned(self.store, rel_type, src_label, dst_label, rows)
         uid = schema.uid
@@ -591,35 +638,43 @@ class StoreRowWriter:
         self._count(created + len(updates))
         return WriteResult(created=created, updated=len(updates), unchanged=unchanged, missing=missing)
 
-    def _upsert_rels_held(
-        self, store: FrameScanner, rel: str, src: str, dst: str, rows: Sequence[RelRow]
-    ) -> WriteResult:
+    def upsert_rel_columns(self, batch: RelColumns) -> WriteResult:
+        """``upsert_rels`` of a batch as columns: its new links held as they are when spooling."""
+        if self.spool_rows is None or not isinstance(self.store, FrameScanner):
+            return self.upsert_rels(batch.type, batch.src_label, batch.dst_label, batch.rows())
+        return self._upsert_rels_held(self.store, batch, None)
+
+    def _upsert_rels_held(self, store: FrameScanner, batch: RelColumns, rows: Sequence[RelRow] | None) -> WriteResult:
         """``_upsert_rels_scanned`` for pairs with no held-back end; a pair with one is new unless
         held itself (its held end has no links yet), and is held back too once its other end is
-        known to exist."""
+        known to exist. ``rows`` as in ``_upsert_nodes_held``."""
+        rel, src, dst = batch.key
         held_src, held_dst = self._spool.held(src), self._spool.held(dst)
-        mine: list[RelRow] = []
-        rest: list[RelRow] = []
-        for r in rows:
-            (mine if r.src_id in held_src or r.dst_id in held_dst else rest).append(r)
-        if not mine:
-            return self._upsert_rels_scanned(store, rel, src, dst, rows)
-        result = self._upsert_rels_scanned(store, rel, src, dst, rest) if rest else WriteResult()
-        stored_src = self._stored_ends(store, src, {r.src_id for r in mine if r.src_id not in held_src})
-        stored_dst = self._stored_ends(store, dst, {r.dst_id for r in mine if r.dst_id not in held_dst})
-        spec = schema.RELS[rel]
+        ends = enumerate(zip(batch.src_ids, batch.dst_ids, strict=True))
+        mine = [at for at, (s, d) in ends if s in held_src or d in held_dst]
+        if len(mine) < len(batch):
+            chosen = set(mine)
+            rest, rest_rows = _take(batch, rows, [at for at in range(len(batch)) if at not in chosen])
+            result = self._upsert_rels_scanned(store, rel, src, dst, rest_rows or rest.rows())
+            if not mine:
+                return result
+            batch, rows = _take(batch, rows, mine)
+        else:
+            result = WriteResult()
+        srcs, dsts = batch.src_ids, batch.dst_ids
+        stored_src = self._stored_ends(store, src, {s for s in srcs if s not in held_src})
+        stored_dst = self._stored_ends(store, dst, {d for d in dsts if d not in held_dst})
         prefix = f"{self.tenant}/"
-        latest: dict[tuple[str, str], Mapping[str, Any]] = {}  # props as given: ``_HeldLinks`` picks the type's
-        for r in mine:
-            s, d = r.src_id, r.dst_id
+        latest: dict[tuple[str, str], int] = {}  # pair (uids) -> its last row in the batch
+        for at, (s, d) in enumerate(zip(srcs, dsts, strict=True)):
             if (s in held_src or s in stored_src) and (d in held_dst or d in stored_dst):
-                latest[(prefix + s, prefix + d)] = r.props
+                latest[(prefix + s, prefix + d)] = at
             else:
-                result.missing.append(r)
-        pending = self._spool.links.get((rel, src, dst))
+                result.missing.append(rows[at] if rows is not None else batch.row(at))
+        pending = self._spool.links.get(batch.key)
         if pending is None:
-            pending = self._spool.links[(rel, src, dst)] = _HeldLinks(spec)
-        created, updated, unchanged = pending.add(latest)
+            pending = self._spool.links[batch.key] = _HeldLinks(schema.RELS[rel])
+        created, updated, unchanged = pending.add(latest, batch, _props_of(batch, rows))
         result.created += created
         result.updated += updated
         result.unchanged += unchanged
