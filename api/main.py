@@ -35,7 +35,7 @@ from graph.intelligence.hierarchy import AccountBooks
 from graph.intelligence.influence import TenantInfluence
 from graph.intelligence.intro import PathGraphs
 from graph.intelligence.sync import IntelligenceSync
-from graph.store import GraphStore
+from graph.store import SYSTEM_TENANT, GraphStore, SoleWriter
 from search.factory import make_sync, open_index
 from search.index import SearchIndex
 from search.sync import SearchSync
@@ -69,13 +69,15 @@ def create_app(
         app.state.influence = TenantInfluence(gds=_gds(settings))
         app.state.sync = make_sync(app.state.store, app.state.search, settings)
         app.state.intel = IntelligenceSync(app.state.store, after_refresh=app.state.path_graphs.mark_stale)
-        app.state.books = AccountBooks(versions=app.state.intel.part_versions)
+        app.state.books = _account_books(app.state.store, app.state.intel)
         app.state.views = ViewCache(app.state.intel.version)
         app.state.sync.listeners.append(app.state.intel.on_change)
         app.state.sync.start()
         app.state.intel.start()
         # Catch up on writes whose index update a crash lost (see search.sync), off the start path.
         threading.Thread(target=_catch_up_all, args=(app.state.sync, app.state.store), daemon=True).start()
+        if settings.warm_books:
+            app.state.books.warm(app.state.store, [t for t in app.state.store.tenants() if t != SYSTEM_TENANT])
         freeze_startup_objects()
         try:
             yield
@@ -91,7 +93,7 @@ def create_app(
 
     app = FastAPI(title="relgraph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    app.add_middleware(WriteVersions, on_write=lambda tenant, parts: app.state.intel.bump(tenant, parts))
+    app.add_middleware(WriteVersions, on_write=lambda tenant, parts, scope: app.state.intel.bump(tenant, parts, scope))
     for module in (
         health,
         accounts,
@@ -128,6 +130,14 @@ def freeze_startup_objects() -> None:
         _FROZEN.set()
         gc.collect()
         gc.freeze()
+
+
+def _account_books(store: GraphStore, intel: IntelligenceSync) -> AccountBooks:
+    """Books judged by the API's write counters; on a store no other process writes to while it
+    holds it (embedded), kept until the store reopens the tenant, elsewhere at most a minute."""
+    if isinstance(store, SoleWriter):
+        return AccountBooks(intel.part_versions, None, scopes=intel.scope_since, epoch=store.opened)
+    return AccountBooks(intel.part_versions, 60.0, scopes=intel.scope_since)
 
 
 def _catch_up_all(sync: SearchSync, store: GraphStore) -> None:

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     cypher_timeout_s: float = Field(default=10.0, gt=0, le=600)
     cypher_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
     auth_cache_s: float = Field(default=30.0, ge=0, description="How long a verified key is trusted.")
+    warm_books: bool = Field(
+        default=True,
+        description="Build every tenant's account book (hierarchy roll-ups) in the background at start, "
+        "so that a tenant's first roll-up does not read its whole subtree.",
+    )
 
 
 @lru_cache

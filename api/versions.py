@@ -7,6 +7,9 @@ write: the deals; see ``graph.intelligence.hierarchy.STALE_AFTER``); a route not
 ``ROUTE_LABELS``: all of them. Only here: every write through the API passes this way, and the
 route says more than the labels the routers report (a contact's manager is no part of a roll-up).
 
+Where the route names the people it changed (a contact's job or title, a contact deleted), the write
+also carries a ``WriteScope``: roll-ups then re-read only those people's accounts.
+
 A pure ASGI middleware: the version moves when the response starts (the write has committed), before
 the client can read the response and ask again. POSTs that only read (analysts' Cypher, which the
 engine runs read-only) leave it alone: a busy analyst would otherwise empty every cache all day.
@@ -14,12 +17,12 @@ engine runs read-only) leave it alone: a busy analyst would otherwise empty ever
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.intelligence.hierarchy import PARTS, stale_after
+from graph.intelligence.hierarchy import PARTS, WriteScope, stale_after
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_ONLY_POSTS: Final = frozenset({"/cypher"})
@@ -34,8 +37,14 @@ ROUTE_LABELS: Final = {
 }
 
 
+# Set on the request's state by a route that knows accounts its write changed but that a roll-up
+# could not find after it (a deleted contact's jobs): a list of account ids.
+WORKED_AT: Final = "worked_at"
+OnWrite = Callable[[str, frozenset[str], WriteScope | None], None]
+
+
 class WriteVersions:
-    def __init__(self, app: ASGIApp, on_write: Callable[[str, frozenset[str]], None]) -> None:
+    def __init__(self, app: ASGIApp, on_write: OnWrite) -> None:
         self.app = app
         self.on_write = on_write
 
@@ -49,7 +58,8 @@ class WriteVersions:
                 state: dict[str, Any] = scope.get("state") or {}
                 tenant = state.get("tenant")
                 if isinstance(tenant, str):
-                    self.on_write(tenant, stale_parts(scope["method"], scope.get("path", "")))
+                    method, path = scope["method"], scope.get("path", "")
+                    self.on_write(tenant, stale_parts(method, path), write_scope(method, path, state))
             await send(message)
 
         await self.app(scope, receive, send_moving_version)
@@ -82,3 +92,21 @@ def _contact_parts(method: str, segments: list[str]) -> frozenset[str]:
 
 
 CONTACT_FIELDS: Final = frozenset({"staff", "coverage"})
+
+
+def write_scope(method: str, path: str, state: Mapping[str, Any]) -> WriteScope | None:
+    """The people (or accounts) a write to this route changed, where the route says: the contact
+    in the path for its jobs and own fields; for a deleted contact, the accounts its route read
+    before deleting it (``WORKED_AT``). None: not known (creates, batches, other routes)."""
+    segments = path.strip("/").split("/")
+    if segments[0] != "contacts" or len(segments) < 2 or segments[1] == "batch-upsert":
+        return None
+    contact, below = segments[1], segments[2] if len(segments) > 2 else None
+    if below == "employments":  # DELETE .../employments/{account}: that line is gone after the write
+        return WriteScope(contacts=frozenset({contact}), accounts=frozenset(segments[3:4]))
+    if below is not None:
+        return None
+    if method == "DELETE":
+        worked_at = state.get(WORKED_AT)
+        return None if worked_at is None else WriteScope(accounts=frozenset(worked_at))
+    return WriteScope(contacts=frozenset({contact}))

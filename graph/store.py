@@ -152,3 +152,15 @@ class GraphStore(Protocol):
     def close(self) -> None:
         """Release connections and files."""
         ...
+
+
+@runtime_checkable
+class SoleWriter(Protocol):
+    """A store whose databases only this process can write while it holds them open (the embedded
+    one: a database file is locked by the process that opens it). Neo4j has no such guarantee:
+    other clients write to the same server."""
+
+    def opened(self, tenant: str) -> int:
+        """A count that moves whenever the tenant's database is (re)opened, i.e. whenever another
+        process may have written to it meanwhile."""
+        ...

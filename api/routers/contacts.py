@@ -2,12 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
 from api.deps import StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
 from api.routers.crud import add_crud_routes
+from api.versions import WORKED_AT
 from graph.model import (
     Contact,
     ContactCreate,
@@ -49,7 +50,26 @@ def list_contacts(
     return Page[Contact](items=items, next_cursor=nxt)
 
 
-add_crud_routes(router, repo=repo.contacts, create=ContactCreate, update=ContactUpdate, out=Contact, noun="contact")
+add_crud_routes(
+    router, repo=repo.contacts, create=ContactCreate, update=ContactUpdate, out=Contact, noun="contact", delete=False
+)
+
+
+@router.delete(
+    "/{contact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a contact and its relationships",
+    operation_id="delete_contact",
+)
+def delete_contact(
+    contact_id: str, request: Request, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer
+) -> Response:
+    # The accounts it worked at, read before its lines go with it: their roll-ups are read again
+    # (api.versions) instead of the whole subtree's.
+    setattr(request.state, WORKED_AT, repo.worked_at(store=store, tenant=tenant, contact_id=contact_id))
+    repo.contacts.delete(store=store, tenant=tenant, record_id=contact_id)
+    sync.notify(tenant, [("Contact", contact_id)])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/{contact_id}/employments", summary="Put the contact at an account (title, since, until)")

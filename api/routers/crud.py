@@ -35,8 +35,10 @@ def add_crud_routes(
     update: type[BaseModel],
     out: type[BaseModel],
     noun: str,
+    delete: bool = True,
 ) -> None:
-    """Register POST /, GET /{record_id}, PATCH /{record_id}, DELETE /{record_id}, POST /batch-upsert."""
+    """Register POST /, GET /{record_id}, PATCH /{record_id}, DELETE /{record_id} (unless the
+    router has its own: ``delete=False``), POST /batch-upsert."""
 
     @router.post(
         "",
@@ -86,17 +88,19 @@ def add_crud_routes(
         sync.notify(tenant, [(repo.label, record_id)])
         return updated
 
-    @router.delete(
-        "/{record_id}",
-        status_code=status.HTTP_204_NO_CONTENT,
-        responses=ERROR_RESPONSES,
-        summary=f"Delete a {noun} and its relationships",
-        operation_id=f"delete_{noun}",
-    )
-    def delete_record(record_id: str, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer) -> Response:
-        repo.delete(store=store, tenant=tenant, record_id=record_id)
-        sync.notify(tenant, [(repo.label, record_id)])
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    if delete:
+
+        @router.delete(
+            "/{record_id}",
+            status_code=status.HTTP_204_NO_CONTENT,
+            responses=ERROR_RESPONSES,
+            summary=f"Delete a {noun} and its relationships",
+            operation_id=f"delete_{noun}",
+        )
+        def delete_record(record_id: str, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer) -> Response:
+            repo.delete(store=store, tenant=tenant, record_id=record_id)
+            sync.notify(tenant, [(repo.label, record_id)])
+            return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @router.post(
         "/batch-upsert",

@@ -57,6 +57,7 @@ R = TypeVar("R")
 DB_FILE = "graph.lbug"
 
 
+POOL_RETRY_PAUSES_S: Final = (0.0, 0.05, 0.25)
 _LOCKED: Final = "Could not set lock on file"  # Ladybug's message when another process holds the database
 
 
@@ -213,6 +214,8 @@ class LadybugStore:
         self._open_lock = threading.Lock()
         self._schema_ready: set[str] = set()
         self.recovered: list[str] = []  # tenants whose WAL had to be skipped on open
+        self._opened: dict[str, int] = {}  # opens per tenant after a change by others (see ``opened``)
+        self._closed_as: dict[str, tuple[tuple[str, int, int], ...]] = {}  # files when this store closed them
 
     # --- opening ---------------------------------------------------------------------------------
     def _path(self, tenant: str) -> Path:
@@ -229,11 +232,14 @@ class LadybugStore:
                 # Ladybug 0.22 can leave a database whose buffer pool is "full" for every later
                 # query (seen at 1M nodes with mixed heavy reads): reopen it once nobody uses it.
                 log.warning("reopening %s: its buffer pool stopped freeing pages", tenant)
-                self._dbs.pop(tenant).close()
+                self._close(tenant)
                 tdb = None
             if tdb is None:
                 self._evict_idle()
-                tdb = self._dbs[tenant] = _TenantDb(self._open(self._path(tenant)))
+                path = self._path(tenant)
+                if tenant not in self._opened or self._closed_as.pop(tenant, None) != _files_state(path):
+                    self._opened[tenant] = self._opened.get(tenant, 0) + 1  # others may have written
+                tdb = self._dbs[tenant] = _TenantDb(self._open(path))
             tdb.users += 1
             tdb.last_used = time.monotonic()
         try:
@@ -244,11 +250,24 @@ class LadybugStore:
             with self._open_lock:
                 tdb.users -= 1
 
+    def opened(self, tenant: str) -> int:
+        """A count of the opens of the tenant's database that found its files changed since this
+        store closed them (opening it now if it is closed). A database is held by one process at a
+        time, so while this count stands every write to the tenant went through this process:
+        caches of figures derived from the graph need no time limit
+        (``graph.intelligence.hierarchy.AccountBooks``)."""
+        with self._use(tenant):
+            return self._opened[tenant]
+
+    def _close(self, tenant: str) -> None:  # under the open lock
+        self._dbs.pop(tenant).close()
+        self._closed_as[tenant] = _files_state(self._path(tenant))
+
     def _evict_idle(self) -> None:
         idle = sorted((t.last_used, name) for name, t in self._dbs.items() if t.users == 0)
         while len(self._dbs) >= self._max_open and idle:
             _, name = idle.pop(0)
-            self._dbs.pop(name).close()
+            self._close(name)
             self._schema_ready.discard(name)
 
     def _open(self, path: Path) -> ladybug.Database:
@@ -333,15 +352,25 @@ class LadybugStore:
                     raise StoreUnavailable(f"tenant {tenant!r} is in use; retry the drop")
                 tdb.close()
             self._schema_ready.discard(tenant)
+            self._closed_as.pop(tenant, None)
             shutil.rmtree(self._path(tenant).parent, ignore_errors=True)
 
     def read(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
-        try:
-            return self._read_once(tenant, query, params, _rows)
-        except StoreError as exc:
-            if not _pool_exhausted(exc):
-                raise
-            return self._read_once(tenant, query, params, _rows)  # on a reopened database when it was idle
+        return self._read(tenant, query, params, _rows)
+
+    def _read(self, tenant: str, query: str, params: Params | None, collect: Callable[[Any], R]) -> R:
+        # "The buffer pool is full" can be passing: Ladybug 0.22 also says it when reads running
+        # at the same time hold the memory (seen on a test tenant of a few hundred records with a
+        # 256 MB pool, with roll-up reads in three threads), and a reopened database clears a pool
+        # that stopped freeing pages. Retried after the others have had time to finish.
+        for pause in POOL_RETRY_PAUSES_S:
+            try:
+                return self._read_once(tenant, query, params, collect)
+            except StoreError as exc:
+                if not _pool_exhausted(exc):
+                    raise
+                time.sleep(pause)
+        return self._read_once(tenant, query, params, collect)
 
     def _read_once(self, tenant: str, query: str, params: Params | None, collect: Callable[[Any], R]) -> R:
         with self._use(tenant) as tdb, tdb.reader() as conn:
@@ -354,12 +383,7 @@ class LadybugStore:
                 raise err from exc
 
     def read_frame(self, tenant: str, query: str, params: Params | None = None) -> pd.DataFrame:
-        try:
-            return self._read_once(tenant, query, params, _frame_of)
-        except StoreError as exc:
-            if not _pool_exhausted(exc):
-                raise
-            return self._read_once(tenant, query, params, _frame_of)
+        return self._read(tenant, query, params, _frame_of)
 
     def write(self, tenant: str, query: str, params: Params | None = None) -> list[Row]:
         with self._use(tenant) as tdb, tdb.write_lock:
@@ -545,7 +569,7 @@ class LadybugStore:
             tdb = self._dbs.get(tenant)
             if tdb is None or tdb.users:
                 return False
-            self._dbs.pop(tenant).close()
+            self._close(tenant)
             self._schema_ready.discard(tenant)
         gc.collect()
         with contextlib.suppress(OSError, AttributeError):
@@ -558,13 +582,22 @@ class LadybugStore:
 
     def close(self) -> None:
         with self._open_lock:
-            for tdb in self._dbs.values():
-                tdb.close()
-            self._dbs.clear()
+            for tenant in list(self._dbs):
+                self._close(tenant)
             self._schema_ready.clear()
 
 
 _WAL_REPLAY_ERRORS = (RuntimeError, MemoryError, ValueError)
+
+
+def _files_state(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """The database file and its WAL as (name, mtime, size): what another process's writes change."""
+    found = []
+    for f in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            st = f.stat()
+            found.append((f.name, st.st_mtime_ns, st.st_size))
+    return tuple(found)
 
 
 def _pool_exhausted(exc: Exception) -> bool:

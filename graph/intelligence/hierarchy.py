@@ -11,13 +11,17 @@ A book is made of parts (``PARTS``: accounts, deals, staff, coverage, last touch
 own queries, and a write makes only some of them stale (``STALE_AFTER``: a deal write, the deals).
 Right after a write the stale parts are read for the requested subtree, the rest comes from the
 book (correct at once), and the book re-reads those parts for the whole tenant in the background.
+Where the write's route says which people it changed (a contact's job or title, a contact deleted:
+a ``WriteScope``), only the accounts those people work or worked at are read again, and the book is
+patched with them at once.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -29,8 +33,10 @@ from graph import schema
 from graph.analytics.hierarchy import AccountMetrics, RollupNode, ancestors, children_index, subtree
 from graph.analytics.titles import parse_title
 from graph.intelligence.cache import Background
-from graph.repositories import base
+from graph.repositories import base, contacts
 from graph.store import GraphStore
+
+logger = logging.getLogger(__name__)
 
 FOREST: Final = (
     "MATCH (c:Account)-[:SUBSIDIARY_OF]->(p:Account) WHERE c.tenant = $tenant RETURN c.id AS child, p.id AS parent"
@@ -75,6 +81,9 @@ LAST_TOUCH: Final = (
     "MATCH (c)-[:PARTICIPATED_IN]->(i:Interaction) RETURN a.id AS account, max(i.occurred_at) AS last"
 )
 NAMES_OF: Final = "UNWIND $uids AS u MATCH (a:Account {uid: u}) RETURN a.id AS id, a.name AS name"
+# A few accounts named by id. Not ``UNWIND $uids ... {uid: u}``: Ladybug plans the joins after an
+# UNWIND badly (deals of 2 accounts 78 ms against 2.4 ms, last touch 7.4 against 3.0; 1M nodes).
+ACCOUNTS_SCOPE: Final = "MATCH (a:Account) WHERE a.tenant = $tenant AND a.id IN $ids"
 SENIOR_LEVEL: Final = 3  # director and above
 _READERS: Final = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-read")
 
@@ -88,6 +97,11 @@ _FIELDS: Final = {
     "touch": ("touched",),
 }
 PARTS: Final = frozenset(_FIELDS)
+# The parts a ``WriteScope`` can narrow to its accounts (the forest is the tenant's, read whole).
+SCOPABLE: Final = PARTS - {"accounts"}
+# Past this many people changed since a book was read, its stale parts are read for the whole
+# subtree instead (one query per person to find their accounts).
+MAX_SCOPED_CONTACTS: Final = 16
 # Which parts a write to a record of each label can make stale. Deleting an account is "everything"
 # (its id may come back and must not inherit its old figures); a label not listed: everything.
 STALE_AFTER: Final[Mapping[str, frozenset[str]]] = {
@@ -106,6 +120,19 @@ def stale_after(labels: Iterable[str]) -> frozenset[str]:
     for label in labels:
         parts |= STALE_AFTER.get(label, PARTS)
     return parts
+
+
+@dataclass(frozen=True)
+class WriteScope:
+    """What a write changed, where its route knows: the contacts whose jobs or title changed, and
+    accounts named outright (a job removed, a contact deleted: their lines are gone after the
+    write). Only these accounts' figures can have moved."""
+
+    contacts: frozenset[str] = frozenset()
+    accounts: frozenset[str] = frozenset()
+
+    def __or__(self, other: WriteScope) -> WriteScope:
+        return WriteScope(self.contacts | other.contacts, self.accounts | other.accounts)
 
 
 class _Inline(Executor):
@@ -143,6 +170,18 @@ class AccountBook:
         fields = {f for part in parts for f in _FIELDS[part]}
         return replace(self, **{f: getattr(fresh, f) for f in fields})
 
+    def patched_accounts(self, fresh: AccountBook, parts: Iterable[str], accounts: Collection[str]) -> AccountBook:
+        """This book with the figures of ``accounts`` in ``parts`` taken from ``fresh`` (read over
+        those accounts): an account ``fresh`` has no figure for has none any more."""
+        changes: dict[str, dict[str, Any]] = {}
+        for f in {f for part in parts for f in _FIELDS[part]}:
+            figures = dict(getattr(self, f))  # a copy: other requests may hold this book
+            for account in accounts:
+                figures.pop(account, None)
+            figures.update(getattr(fresh, f))
+            changes[f] = figures
+        return replace(self, **changes)
+
 
 class _Metrics(Mapping[str, AccountMetrics]):
     """Each account's figures, assembled from the parts on lookup: a roll-up reads the ~1,000
@@ -166,24 +205,37 @@ class _Metrics(Mapping[str, AccountMetrics]):
         return len(self._book.names)
 
 
-def read_book(store: GraphStore, tenant: str, root: str | None = None, parts: Iterable[str] = PARTS) -> AccountBook:
-    """``parts`` of the book of every account of the tenant (``root`` None) or of the subtree
-    under ``root``."""
-    scope = TENANT_SCOPE if root is None else SUBTREE_SCOPE
-    params: dict[str, Any] = {"tenant": tenant} if root is None else {"root": schema.uid(tenant, root)}
+def read_book(
+    store: GraphStore,
+    tenant: str,
+    root: str | None = None,
+    parts: Iterable[str] = PARTS,
+    accounts: Collection[str] | None = None,
+) -> AccountBook:
+    """``parts`` of the book of every account of the tenant (``root`` and ``accounts`` None), of
+    the subtree under ``root``, or of ``accounts``."""
+    if accounts is not None:
+        scope, params = ACCOUNTS_SCOPE, {"tenant": tenant, "ids": sorted(accounts)}
+    elif root is not None:
+        scope, params = SUBTREE_SCOPE, {"root": schema.uid(tenant, root)}
+    else:
+        scope, params = TENANT_SCOPE, {"tenant": tenant}
     wanted = frozenset(parts)
+    tenant_wide = root is None and accounts is None
 
     # A subtree is read for a request: its queries run two at a time, slowest first (the engine
     # releases the GIL; 10-20% off the 1,000-account tree on a quiet machine). The whole tenant is
     # a background build, read in its own thread so that it never holds up a request's reads.
-    pool: Executor = _READERS if root is not None else _INLINE
+    pool: Executor = _INLINE if tenant_wide else _READERS
 
     def read(part: str, query: str, **extra: Any) -> Future[pd.DataFrame] | None:
         if part not in wanted:
             return None
         return pool.submit(store.read_frame, tenant, query.format(scope=scope), {**params, **extra})
 
-    covered = read("coverage", COVERED if root is None else COVERED_IN_SUBTREE, threshold=STRONG, tenant=tenant)
+    # From the reps' end only for a subtree: for the whole tenant, or a few accounts, staff first.
+    by_reps = root is not None and accounts is None
+    covered = read("coverage", COVERED_IN_SUBTREE if by_reps else COVERED, threshold=STRONG, tenant=tenant)
     touched = read("touch", LAST_TOUCH)
     staff = read("staff", STAFF)
     deals, named = read("deals", DEALS), read("accounts", NAMES)
@@ -256,36 +308,87 @@ class Forest(NamedTuple):
 class Cached(NamedTuple):
     forest: Forest
     book: AccountBook
-    stale: frozenset[str]  # the parts that writes have made stale since they were read
+    stale: frozenset[str]  # parts that writes have made stale since they were read, by unknown records
     aging: bool = False  # past half its time to live: rebuilt ahead, so that a busy tenant never
     # meets an expired book (and the slow read of every part) once a minute
+    scoped: Mapping[str, WriteScope] = {}  # parts stale by writes whose records are known, and those
+    versions: Mapping[str, int] = {}  # the part counters this was judged against
+
+
+Versions = Callable[[str], Mapping[str, int]]
+# (tenant, part, since, upto): what the writes that moved ``part`` from ``since`` to ``upto``
+# changed, or None where some of them did not say (``IntelligenceSync.scope_since``).
+Scopes = Callable[[str, str, int, int], WriteScope | None]
+
+
+class _Entry(NamedTuple):
+    read_at: dict[str, int]  # each part's counter when it was read
+    born: float
+    epoch: object  # the store's ``opened`` count when read (None: no such count)
+    forest: Forest
+    book: AccountBook
 
 
 class AccountBooks:
     """One ``AccountBook`` (+ the forest) per tenant. Each part is current while its counter in
     ``versions(tenant)`` has not moved (writes through the API move the counters of the parts they
-    can change, see ``STALE_AFTER``), and the whole book for at most ``ttl_s`` (writes from other
-    processes, e.g. a CLI import). Stale parts are re-read in one background thread per tenant
-    (``catch_up``); a request never waits for it."""
+    can change, see ``STALE_AFTER``). Writes from other processes: on a ``SoleWriter`` store (the
+    embedded one) there are none while the store's ``opened`` count stands, and a book lasts until
+    it moves (``ttl_s`` None); elsewhere (Neo4j) a book lasts at most ``ttl_s``.
 
-    def __init__(self, versions: Callable[[str], Mapping[str, int]] | None = None, ttl_s: float = 60.0) -> None:
+    Parts stale by writes of known people (``scopes``) are patched by the request for their accounts
+    (``patch``); other stale parts are re-read in one background thread per tenant (``catch_up``);
+    a request never waits for that."""
+
+    def __init__(
+        self,
+        versions: Versions | None = None,
+        ttl_s: float | None = 60.0,
+        *,
+        scopes: Scopes | None = None,
+        epoch: Callable[[str], object] | None = None,
+    ) -> None:
         self._versions = versions or (lambda tenant: {})
+        self._scopes = scopes or (lambda tenant, part, since, upto: None)
+        self._epoch = epoch or (lambda tenant: None)
         self.ttl_s = ttl_s
-        self._books: dict[str, tuple[dict[str, int], float, Forest, AccountBook]] = {}
+        self._books: dict[str, _Entry] = {}
         self._builds = Background("account book build")
         self._lock = threading.Lock()
 
+    def _expired(self, entry: _Entry, tenant: str) -> bool:
+        if self.ttl_s is not None and time.monotonic() - entry.born >= self.ttl_s:
+            return True
+        return entry.epoch != self._epoch(tenant)
+
     def current(self, tenant: str) -> Cached | None:
-        """The tenant's forest and book with its stale parts, or None when there is no book younger
-        than ``ttl_s``. Call ``catch_up`` once the request has read what it needs."""
+        """The tenant's forest and book with its stale parts, or None when there is no book (or it
+        is too old). Call ``catch_up`` once the request has read what it needs."""
         now = self._versions(tenant)
         with self._lock:
             hit = self._books.get(tenant)
-        if hit is None or time.monotonic() - hit[1] >= self.ttl_s:
+        if hit is None or self._expired(hit, tenant):
             return None
-        read_at, born, forest, book = hit
-        stale = frozenset(p for p in PARTS if now.get(p, 0) != read_at.get(p, 0))
-        return Cached(forest, book, stale, time.monotonic() - born >= self.ttl_s / 2)
+        stale = {p for p in PARTS if now.get(p, 0) != hit.read_at.get(p, 0)}
+        scoped = {}
+        for part in stale & SCOPABLE:
+            scope = self._scopes(tenant, part, hit.read_at.get(part, 0), now.get(part, 0))
+            if scope is not None and len(scope.contacts) <= MAX_SCOPED_CONTACTS:
+                scoped[part] = scope
+        aging = self.ttl_s is not None and time.monotonic() - hit.born >= self.ttl_s / 2
+        return Cached(hit.forest, hit.book, frozenset(stale - set(scoped)), aging, scoped, dict(now))
+
+    def patch(self, tenant: str, cached: Cached, accounts: Collection[str], fresh: AccountBook) -> None:
+        """Keep the figures a request read for the accounts of ``cached.scoped``, unless the book
+        changed meanwhile (then the next request judges again)."""
+        parts = frozenset(cached.scoped)
+        with self._lock:
+            hit = self._books.get(tenant)
+            if hit is None or hit.book is not cached.book:
+                return
+            read_at = {**hit.read_at, **{p: cached.versions.get(p, 0) for p in parts}}
+            book = hit.book.patched_accounts(fresh, parts, accounts)
+            self._books[tenant] = hit._replace(read_at=read_at, book=book)
 
     def catch_up(self, store: GraphStore, tenant: str, cached: Cached | None) -> None:
         """Start re-reading the stale parts in the background (every part without a book). After
@@ -296,6 +399,20 @@ class AccountBooks:
         elif cached.stale:
             self._builds.start(tenant, lambda: self.build_now(store, tenant, cached.stale))
 
+    def warm(self, store: GraphStore, tenants: Iterable[str]) -> None:
+        """Build the books of ``tenants`` in the background, one after the other (at start-up: the
+        first roll-up of a tenant then finds its book)."""
+        wanted = list(tenants)
+
+        def build_all() -> None:
+            for tenant in wanted:
+                try:
+                    self.build_now(store, tenant)
+                except Exception:  # one tenant's failure must not keep the others cold
+                    logger.exception("account book of %s not built at start", tenant)
+
+        self._builds.start("\0warm", build_all)
+
     def join(self, timeout_s: float = 30.0) -> None:
         """Wait for background builds (before the store they read is closed)."""
         self._builds.join(timeout_s)
@@ -304,10 +421,11 @@ class AccountBooks:
         """(Re)read ``parts`` of the tenant's book in the caller's thread (tests and benchmarks; a
         request uses ``current``). Without a book yet, or when it is too old, every part."""
         now = dict(self._versions(tenant))  # read first: a write during the build leaves it stale
+        epoch = self._epoch(tenant)  # likewise: a reopen during the build leaves it expired
         started = time.monotonic()
         with self._lock:
             hit = self._books.get(tenant)
-        if hit is None or started - hit[1] >= self.ttl_s:
+        if hit is None or self._expired(hit, tenant):
             parts = PARTS
         forest = _forest(store, tenant) if "accounts" in parts else None
         fresh = read_book(store, tenant, None, parts)
@@ -315,11 +433,11 @@ class AccountBooks:
             hit = self._books.get(tenant)
             if parts == PARTS or hit is None:
                 assert forest is not None
-                self._books[tenant] = (now, started, forest, fresh)
+                self._books[tenant] = _Entry(now, started, epoch, forest, fresh)
                 return
-            read_at, born, old_forest, book = hit
-            read_at = {**read_at, **{p: now.get(p, 0) for p in parts}}
-            self._books[tenant] = (read_at, born, forest or old_forest, book.patched(fresh, parts))
+            read_at = {**hit.read_at, **{p: now.get(p, 0) for p in parts}}
+            book = hit.book.patched(fresh, parts)
+            self._books[tenant] = hit._replace(read_at=read_at, forest=forest or hit.forest, book=book)
 
 
 def _forest(store: GraphStore, tenant: str) -> Forest:
@@ -333,11 +451,14 @@ def hierarchy(*, store: GraphStore, tenant: str, account_id: str, books: Account
     cached = books.current(tenant) if books is not None else None
     if cached is None:
         forest, book = _read_subtree(store, tenant, account_id, PARTS)
-    elif cached.stale:
-        forest, fresh = _read_subtree(store, tenant, account_id, cached.stale, cached.forest)
-        book = cached.book.patched(fresh, cached.stale)
     else:
         forest, book = cached.forest, cached.book
+        if cached.scoped:
+            assert books is not None
+            book = _patch_scoped(store, tenant, books, cached)
+        if cached.stale:
+            forest, fresh = _read_subtree(store, tenant, account_id, cached.stale, cached.forest)
+            book = book.patched(fresh, cached.stale)
     if books is not None:
         books.catch_up(store, tenant, cached)
     chain = ancestors(forest.parent_of, account_id)
@@ -351,6 +472,21 @@ def hierarchy(*, store: GraphStore, tenant: str, account_id: str, books: Account
         "tree": _json(tree, names),
         "total": _totals(tree.total),
     }
+
+
+def _patch_scoped(store: GraphStore, tenant: str, books: AccountBooks, cached: Cached) -> AccountBook:
+    """The book with the scoped parts re-read for the accounts of the people that changed (a few
+    milliseconds: a job change touches one or two accounts), kept for the next request too."""
+    scope = WriteScope()
+    for part_scope in cached.scoped.values():
+        scope = scope | part_scope
+    accounts = set(scope.accounts)
+    for contact in sorted(scope.contacts):
+        # Ending a job keeps its line (with ``until``): the old account of a job change is found too.
+        accounts.update(contacts.worked_at(store=store, tenant=tenant, contact_id=contact))
+    fresh = read_book(store, tenant, parts=cached.scoped, accounts=accounts)
+    books.patch(tenant, cached, accounts, fresh)
+    return cached.book.patched_accounts(fresh, cached.scoped, accounts)
 
 
 def _read_subtree(

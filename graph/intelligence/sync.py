@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from graph.intelligence.hierarchy import PARTS
+from graph.intelligence.hierarchy import PARTS, WriteScope
 from graph.intelligence.knows import Person, refresh_knows
 from graph.store import GraphStore
 
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 Ref = tuple[str, str]  # (label, id)
 KNOWS_PARTS = frozenset({"coverage"})  # what a KNOWS refresh can change in an account book
+SCOPE_LOG = 256  # scoped writes kept per tenant and part (see ``scope_since``)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class IntelligenceSync:
         self._interval = interval_s
         self._versions: dict[str, int] = {}
         self._parts: dict[str, dict[str, int]] = {}
+        self._scopes: dict[str, dict[str, dict[int, WriteScope | None]]] = {}  # tenant -> part -> counter -> scope
         self._pending: dict[str, _Pending] = {}
         self._cond = threading.Condition()
         self._busy = False
@@ -66,15 +68,34 @@ class IntelligenceSync:
         with self._cond:
             return dict(self._parts.get(tenant, {}))
 
-    def bump(self, tenant: str, parts: Iterable[str] = PARTS) -> None:
+    def bump(self, tenant: str, parts: Iterable[str] = PARTS, scope: WriteScope | None = None) -> None:
+        """A write that can change ``parts``; ``scope``: the people it changed, where known."""
         with self._cond:
-            self._bump(tenant, parts)
+            self._bump(tenant, parts, scope)
 
-    def _bump(self, tenant: str, parts: Iterable[str]) -> None:  # under the lock
+    def _bump(self, tenant: str, parts: Iterable[str], scope: WriteScope | None = None) -> None:  # under the lock
         self._versions[tenant] = self._versions.get(tenant, 0) + 1
         counters = self._parts.setdefault(tenant, {})
+        log = self._scopes.setdefault(tenant, {})
         for part in parts:
             counters[part] = counters.get(part, 0) + 1
+            moves = log.setdefault(part, {})
+            moves[counters[part]] = scope
+            if len(moves) > SCOPE_LOG:
+                del moves[next(iter(moves))]  # the oldest: a book that far behind reads the part whole
+
+    def scope_since(self, tenant: str, part: str, since: int, upto: int) -> WriteScope | None:
+        """What the writes that moved ``part`` from ``since`` to ``upto`` changed, or None when one
+        of them did not say (or is no longer kept)."""
+        with self._cond:
+            moves = self._scopes.get(tenant, {}).get(part, {})
+            found = WriteScope()
+            for counter in range(since + 1, upto + 1):
+                scope = moves.get(counter)
+                if scope is None:
+                    return None
+                found = found | scope
+            return found
 
     def refreshed(self, tenant: str, parts: Iterable[str] = PARTS) -> None:
         """KNOWS was rewritten elsewhere (an import): move the version, mark derived graphs stale."""

@@ -22,6 +22,8 @@ AT_ACCOUNT: Final = (
     "MATCH (c:Contact)-[:WORKS_AT]->(a:Account {uid: $account}) WHERE c.uid > $after "
     "RETURN DISTINCT c ORDER BY c.uid LIMIT $limit"
 )
+# Every account the contact works or worked at (an ended job keeps its line, with ``until``).
+WORKED_AT: Final = "MATCH (c:Contact {uid: $uid})-[:WORKS_AT]->(a:Account) RETURN DISTINCT a.id AS id"
 MANAGER: Final = (
     "MATCH (c:Contact {uid: $uid})-[r:REPORTS_TO]->(m:Contact) "
     "RETURN m.id AS id, m.name AS name, r.source AS source, r.confidence AS confidence"
@@ -42,6 +44,11 @@ def remove_from_account(*, store: GraphStore, tenant: str, contact_id: str, acco
     src = contacts.require(store=store, tenant=tenant, record_id=contact_id)
     dst = accounts.require(store=store, tenant=tenant, record_id=account_id)
     return links.remove_link(store, tenant, rel="WORKS_AT", src="Contact", dst="Account", src_uid=src, dst_uid=dst)
+
+
+def worked_at(*, store: GraphStore, tenant: str, contact_id: str) -> list[str]:
+    """The ids of every account the contact works or worked at (none for an unknown contact)."""
+    return [r["id"] for r in store.read(tenant, WORKED_AT, {"uid": schema.uid(tenant, contact_id)})]
 
 
 def employments(*, store: GraphStore, tenant: str, contact_id: str) -> list[EmploymentOut]:

@@ -206,7 +206,8 @@ def _meetings(client: TestClient, h: H, rep: str, contact: str, n: int) -> None:
 
 
 # Each write through the API and the account-book parts it must mark stale. The roll-up under "acme"
-# moves after each one that marks any (so that serving the old book would be caught).
+# moves after each one that marks any (so that serving the old book would be caught). Writes that
+# name the people they changed are served by re-reading those people's accounts only (SCOPED).
 WRITES: list[tuple[str, Any, set[str]]] = [
     ("deal amount", lambda c, h: c.patch("/deals/d1", json={"amount": 150.0}, headers=h), {"deals"}),
     ("deal moved", lambda c, h: c.put("/deals/d2/account", json={"account_id": "acme-de"}, headers=h), {"deals"}),
@@ -226,6 +227,24 @@ WRITES: list[tuple[str, Any, set[str]]] = [
         lambda c, h: c.put("/contacts/eng/employments", json={"account_id": "acme", "title": "VP R&D"}, headers=h),
         {"staff", "coverage", "touch"},
     ),
+    (
+        "job ended",
+        lambda c, h: c.put("/contacts/mgr/employments", json={"account_id": "acme", "until": "2026-01-01"}, headers=h),
+        {"staff", "coverage", "touch"},
+    ),
+    (
+        "a job at a subsidiary",
+        lambda c, h: c.put(
+            "/contacts/mgr/employments", json={"account_id": "acme-de", "title": "Sales Director"}, headers=h
+        ),
+        {"staff", "coverage", "touch"},
+    ),
+    (
+        "job removed",
+        lambda c, h: c.delete("/contacts/mgr/employments/acme-de", headers=h),
+        {"staff", "coverage", "touch"},
+    ),
+    ("contact deleted", lambda c, h: c.delete("/contacts/vp", headers=h), {"staff", "coverage", "touch"}),
     ("meetings, KNOWS refreshed", lambda c, h: _meetings(c, h, "rae", "cfo", 6), {"touch", "coverage"}),
     ("rep deleted", lambda c, h: c.delete("/reps/rae", headers=h), {"coverage"}),
     ("account renamed", lambda c, h: c.patch("/accounts/acme-de", json={"name": "Acme GmbH"}, headers=h), {"accounts"}),
@@ -242,6 +261,20 @@ WRITES: list[tuple[str, Any, set[str]]] = [
         {"accounts", "deals", "staff", "coverage", "touch"},
     ),
 ]
+
+
+PEOPLE = {"staff", "coverage", "touch"}
+# The parts each write leaves stale in a way that only its people's accounts are re-read ("hire":
+# the contact's creation names nobody, its job does; a KNOWS refresh names nobody either).
+SCOPED = {
+    "hire": {"touch"},
+    "their own title": {"staff", "coverage"},
+    "promotion": PEOPLE,
+    "job ended": PEOPLE,
+    "a job at a subsidiary": PEOPLE,
+    "job removed": PEOPLE,
+    "contact deleted": PEOPLE,
+}
 
 
 def test_hierarchy_after_each_kind_of_write_equals_a_fresh_read(client: TestClient, account: H) -> None:
@@ -267,6 +300,8 @@ def test_hierarchy_after_each_kind_of_write_equals_a_fresh_read(client: TestClie
         state.intel.flush()  # KNOWS from the new interactions
         moved = {p for p, v in state.intel.part_versions("acme").items() if counters.get(p) != v}
         assert moved == parts, name
+        cached = state.books.current("acme")
+        assert set(cached.scoped) == SCOPED.get(name, set()), name
         served = _ok(client.get("/accounts/acme/hierarchy", headers=account))
         assert served == fresh(), name
         assert (served != before) == bool(parts), name

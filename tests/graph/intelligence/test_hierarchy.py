@@ -3,6 +3,9 @@ through the cached account book, gives the same totals."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from graph.backends.embedded import LadybugStore
 from graph.intelligence.hierarchy import AccountBooks, hierarchy
 from graph.model import AccountCreate, DealCreate, DealUpdate
@@ -187,3 +190,138 @@ def test_a_book_past_half_its_life_is_rebuilt_ahead(store: LadybugStore) -> None
     cached = books.current(T)
     assert cached is not None and not cached.aging
     assert hierarchy(store=store, tenant=T, account_id="top", books=books)["total"]["contacts"] == 2
+
+
+def _move(store: LadybugStore, cid: str, to: str, *, leaving: str) -> None:
+    """End the contact's job at ``leaving`` and give them one at ``to``."""
+    from datetime import date
+
+    from graph.model import Employment
+    from graph.repositories import contacts
+
+    job = Employment(account_id=leaving, until=date(2026, 1, 1))
+    contacts.put_at_account(store=store, tenant=T, contact_id=cid, job=job)
+    contacts.put_at_account(store=store, tenant=T, contact_id=cid, job=Employment(account_id=to, title="CFO"))
+
+
+class _Log:
+    """Part counters and the scope of each move, as ``IntelligenceSync`` keeps them."""
+
+    def __init__(self) -> None:
+        from graph.intelligence.hierarchy import PARTS
+
+        self.versions = dict.fromkeys(PARTS, 0)
+        self.scopes: dict[tuple[str, int], Any] = {}
+
+    def bump(self, parts: set[str], scope: Any) -> None:
+        for part in parts:
+            self.versions[part] += 1
+            self.scopes[part, self.versions[part]] = scope
+
+    def since(self, tenant: str, part: str, since: int, upto: int) -> Any:
+        from graph.intelligence.hierarchy import WriteScope
+
+        found = WriteScope()
+        for v in range(since + 1, upto + 1):
+            if self.scopes.get((part, v)) is None:
+                return None
+            found = found | self.scopes[part, v]
+        return found
+
+    def books(self) -> AccountBooks:
+        return AccountBooks(lambda tenant: dict(self.versions), None, scopes=self.since)
+
+
+PEOPLE = {"staff", "coverage", "touch"}
+
+
+def test_a_write_of_known_people_is_read_for_their_accounts_and_kept(store: LadybugStore) -> None:
+    """A job change names its contact: the roll-up re-reads the accounts they work or worked at,
+    answers as a read from scratch, keeps the patch (nothing stale, no background rebuild) and
+    leaves the other accounts' figures as they were."""
+    from graph.intelligence.hierarchy import WriteScope
+
+    log = _Log()
+    books = log.books()
+    _tree_with_a_deal(store)
+    _hire(store, "mover")
+    accounts.accounts.create(store=store, tenant=T, data=AccountCreate(id="other", name="Other"))
+    books.build_now(store, T)
+    _move(store, "mover", "top", leaving="sub")
+    log.bump(PEOPLE, WriteScope(contacts=frozenset({"mover"})))
+    cached = books.current(T)
+    assert cached is not None and set(cached.scoped) == PEOPLE and not cached.stale
+    seen = hierarchy(store=store, tenant=T, account_id="top", books=books)
+    assert seen == hierarchy(store=store, tenant=T, account_id="top")
+    assert seen["tree"]["own"]["contacts"] == 2 and seen["tree"]["children"][0]["own"]["contacts"] == 0
+    after = books.current(T)
+    assert after is not None and not after.scoped and not after.stale
+    assert after.book.names == cached.book.names and after.book.deals is cached.book.deals
+    books.join()  # before the store closes
+
+
+def test_a_write_that_names_nobody_reads_the_subtree(store: LadybugStore) -> None:
+    """Among scoped moves one that names nobody (a batch upsert, say) makes the part unscoped."""
+    from graph.intelligence.hierarchy import WriteScope
+
+    log = _Log()
+    books = log.books()
+    _tree_with_a_deal(store)
+    books.build_now(store, T)
+    _hire(store, "named")
+    log.bump(PEOPLE, WriteScope(contacts=frozenset({"named"})))
+    _hire(store, "batch")
+    log.bump({"staff", "coverage"}, None)
+    cached = books.current(T)
+    assert cached is not None and set(cached.scoped) == {"touch"} and cached.stale == {"staff", "coverage"}
+    assert hierarchy(store=store, tenant=T, account_id="top", books=books)["total"]["contacts"] == 3
+    books.join()
+
+
+def test_a_read_for_accounts_counts_as_the_tenant_read(store: LadybugStore) -> None:
+    """Every part read for a few accounts gives those accounts' figures of the tenant's book."""
+    from datetime import UTC, datetime
+
+    from graph.intelligence.hierarchy import PARTS, read_book
+    from graph.model import InteractionRecord, Participant
+    from graph.repositories import interactions
+
+    _tree_with_a_deal(store)
+    _hire(store, "vp")
+    meeting = InteractionRecord(
+        kind="meeting",
+        occurred_at=datetime(2026, 11, 1, 10, tzinfo=UTC),
+        participants=[Participant(person_id="vp", kind="contact", role="attendee")],
+    )
+    interactions.record(store=store, tenant=T, data=meeting)
+    whole = read_book(store, T)
+    few = read_book(store, T, parts=PARTS - {"accounts"}, accounts={"sub", "nowhere"})
+    assert few.staff == {"sub": whole.staff["sub"]} and few.deals == {"sub": whole.deals["sub"]}
+    assert few.touched == {"sub": whole.touched["sub"]} and few.covered == {}
+
+
+def test_a_book_lasts_until_another_store_writes_the_tenant(store: LadybugStore, tmp_path: Path) -> None:
+    """With no time limit, a book outlives this store closing and reopening the tenant, and is
+    dropped once another store (another process) has written to it meanwhile."""
+    books = AccountBooks(None, None, epoch=store.opened)
+    _tree_with_a_deal(store)
+    books.build_now(store, T)
+    store.close()
+    assert books.current(T) is not None  # reopened: nobody else wrote
+    store.close()
+    other = LadybugStore(tmp_path / "data", buffer_pool_mb=64)
+    accounts.accounts.create(store=other, tenant=T, data=AccountCreate(id="new", name="New"))
+    other.close()
+    assert books.current(T) is None
+    books.build_now(store, T)
+    cached = books.current(T)
+    assert cached is not None and "new" in cached.book.names
+
+
+def test_books_warmed_at_start_are_served(store: LadybugStore) -> None:
+    books = AccountBooks(None, None)
+    _tree_with_a_deal(store)
+    books.warm(store, [T])
+    books.join()
+    cached = books.current(T)
+    assert cached is not None and cached.book.deals == {"sub": (10.0, 0.0)}
