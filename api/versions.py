@@ -40,6 +40,10 @@ ROUTE_LABELS: Final = {
 # Set on the request's state by a route that knows accounts its write changed but that a roll-up
 # could not find after it (a deleted contact's jobs): a list of account ids.
 WORKED_AT: Final = "worked_at"
+# Set by the interaction routes: the contacts that took part (a list of ids).
+PEOPLE: Final = "people"
+# Set by the create and batch routes of every resource: the ids written (read for contacts only).
+RECORDS: Final = "records"
 OnWrite = Callable[[str, frozenset[str], WriteScope | None], None]
 
 
@@ -95,12 +99,17 @@ CONTACT_FIELDS: Final = frozenset({"staff", "coverage"})
 
 
 def write_scope(method: str, path: str, state: Mapping[str, Any]) -> WriteScope | None:
-    """The people (or accounts) a write to this route changed, where the route says: the contact
-    in the path for its jobs and own fields; for a deleted contact, the accounts its route read
-    before deleting it (``WORKED_AT``). None: not known (creates, batches, other routes)."""
+    """The people (or accounts) a write to this route changed, where the route says. Contacts: the
+    one in the path for its jobs and own fields; for a deleted contact, the accounts its route read
+    before deleting it (``WORKED_AT``); for creates and batches, the ids written (``RECORDS``).
+    Interactions: their contacts (``PEOPLE``). None: not known (other routes)."""
     segments = path.strip("/").split("/")
-    if segments[0] != "contacts" or len(segments) < 2 or segments[1] == "batch-upsert":
-        return None
+    if segments[0] == "interactions":
+        return _named(state.get(PEOPLE))
+    if segments[0] != "contacts":
+        return None  # the ids other routes write are no people: never read as such
+    if len(segments) == 1 or segments[1] == "batch-upsert":
+        return _named(state.get(RECORDS))
     contact, below = segments[1], segments[2] if len(segments) > 2 else None
     if below == "employments":  # DELETE .../employments/{account}: that line is gone after the write
         return WriteScope(contacts=frozenset({contact}), accounts=frozenset(segments[3:4]))
@@ -110,3 +119,7 @@ def write_scope(method: str, path: str, state: Mapping[str, Any]) -> WriteScope 
         worked_at = state.get(WORKED_AT)
         return None if worked_at is None else WriteScope(accounts=frozenset(worked_at))
     return WriteScope(contacts=frozenset({contact}))
+
+
+def _named(people: Any) -> WriteScope | None:
+    return None if people is None else WriteScope(contacts=frozenset(people))

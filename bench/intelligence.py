@@ -52,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from api.versions import WORKED_AT, stale_parts, write_scope
+from api.versions import PEOPLE, RECORDS, WORKED_AT, stale_parts, write_scope
 from bench.common import peak_rss_mb, rss_mb, summary_ms, timer
 from bench.generate import writer_connection
 from bench.graph_core import TENANT, load_avg, phase_load, say, section
@@ -517,9 +517,9 @@ def phase_rollup(args: argparse.Namespace, store: Any, m: dict[str, Any]) -> Non
 # what the route leaves on the request's state), with {c} a contact and {a} its account in the tree.
 WRITE_KINDS: Final = {
     "a deal": ("PATCH", "/deals/d1", {}),
-    "an interaction": ("POST", "/interactions", {}),
+    "an interaction": ("POST", "/interactions", {PEOPLE: ["{c}"]}),
     "its KNOWS refresh": None,
-    "a new contact": ("POST", "/contacts", {}),
+    "a new contact": ("POST", "/contacts", {RECORDS: ["new-{c}"]}),
     "a contact's title": ("PATCH", "/contacts/{c}", {}),
     "a contact's job": ("PUT", "/contacts/{c}/employments", {}),
     "a job removed": ("DELETE", "/contacts/{c}/employments/{a}", {}),

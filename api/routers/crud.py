@@ -8,11 +8,12 @@ the factory closes over.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import StoreDep, SyncDep, TenantDep, Writer
 from api.errors import ERROR_RESPONSES
+from api.versions import RECORDS
 from graph.errors import InvalidInput
 from graph.repositories.nodes import NodeRepository
 
@@ -50,10 +51,11 @@ def add_crud_routes(
         operation_id=f"create_{noun}",
     )
     def create_record(
-        body: Annotated[create, Body()], store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer
+        body: Annotated[create, Body()], request: Request, store: StoreDep, sync: SyncDep, tenant: TenantDep, _: Writer
     ) -> Any:
         made = repo.create(store=store, tenant=tenant, data=body)
         sync.notify(tenant, [(repo.label, made.id)])
+        setattr(request.state, RECORDS, [made.id])  # what the write changed (api.versions)
         return made
 
     @router.get(
@@ -115,6 +117,7 @@ def add_crud_routes(
     )
     def upsert_records(
         rows: Annotated[list[create], Body(max_length=MAX_BATCH)],
+        request: Request,
         store: StoreDep,
         sync: SyncDep,
         tenant: TenantDep,
@@ -127,6 +130,7 @@ def add_crud_routes(
         defaults = {k: v for k, v in defaults.items() if v is not None}
         result = repo.upsert(store=store, tenant=tenant, rows=dumped, defaults=defaults)
         sync.notify(tenant, [(repo.label, str(r["id"])) for r in dumped])
+        setattr(request.state, RECORDS, [str(r["id"]) for r in dumped])
         return UpsertReport(created=result.created, updated=result.updated, unchanged=result.unchanged)
 
 

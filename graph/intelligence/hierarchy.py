@@ -484,7 +484,8 @@ def _patch_scoped(store: GraphStore, tenant: str, books: AccountBooks, cached: C
     for contact in sorted(scope.contacts):
         # Ending a job keeps its line (with ``until``): the old account of a job change is found too.
         accounts.update(contacts.worked_at(store=store, tenant=tenant, contact_id=contact))
-    fresh = read_book(store, tenant, parts=cached.scoped, accounts=accounts)
+    # No account (a contact created, with no job yet): nothing to read.
+    fresh = read_book(store, tenant, parts=cached.scoped, accounts=accounts) if accounts else AccountBook()
     books.patch(tenant, cached, accounts, fresh)
     return cached.book.patched_accounts(fresh, cached.scoped, accounts)
 

@@ -247,6 +247,13 @@ WRITES: list[tuple[str, Any, set[str]]] = [
     ("contact deleted", lambda c, h: c.delete("/contacts/vp", headers=h), {"staff", "coverage", "touch"}),
     ("meetings, KNOWS refreshed", lambda c, h: _meetings(c, h, "rae", "cfo", 6), {"touch", "coverage"}),
     ("rep deleted", lambda c, h: c.delete("/reps/rae", headers=h), {"coverage"}),
+    (
+        "a batch of titles",
+        lambda c, h: c.post(
+            "/contacts/batch-upsert", json=[{"id": "cfo", "name": "CFO", "title": "Intern"}], headers=h
+        ),
+        {"staff", "coverage"},
+    ),
     ("account renamed", lambda c, h: c.patch("/accounts/acme-de", json={"name": "Acme GmbH"}, headers=h), {"accounts"}),
     ("account detached", lambda c, h: c.delete("/accounts/acme-de/parent", headers=h), {"accounts"}),
     (
@@ -264,16 +271,18 @@ WRITES: list[tuple[str, Any, set[str]]] = [
 
 
 PEOPLE = {"staff", "coverage", "touch"}
-# The parts each write leaves stale in a way that only its people's accounts are re-read ("hire":
-# the contact's creation names nobody, its job does; a KNOWS refresh names nobody either).
+# The parts each write leaves stale in a way that only its people's accounts are re-read (a KNOWS
+# refresh names nobody: the coverage after meetings is read for the subtree).
 SCOPED = {
-    "hire": {"touch"},
+    "hire": PEOPLE,
     "their own title": {"staff", "coverage"},
     "promotion": PEOPLE,
     "job ended": PEOPLE,
     "a job at a subsidiary": PEOPLE,
     "job removed": PEOPLE,
     "contact deleted": PEOPLE,
+    "meetings, KNOWS refreshed": {"touch"},
+    "a batch of titles": {"staff", "coverage"},
 }
 
 
