@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -347,12 +348,14 @@ class AccountBooks:
         *,
         scopes: Scopes | None = None,
         epoch: Callable[[str], object] | None = None,
+        max_books: int = 64,
     ) -> None:
         self._versions = versions or (lambda tenant: {})
         self._scopes = scopes or (lambda tenant, part, since, upto: None)
         self._epoch = epoch or (lambda tenant: None)
         self.ttl_s = ttl_s
-        self._books: dict[str, _Entry] = {}
+        self.max_books = max_books  # tenants, least recently used first out (14.5 MB for 20k accounts)
+        self._books: OrderedDict[str, _Entry] = OrderedDict()
         self._builds = Background("account book build")
         self._lock = threading.Lock()
 
@@ -367,6 +370,8 @@ class AccountBooks:
         now = self._versions(tenant)
         with self._lock:
             hit = self._books.get(tenant)
+            if hit is not None:
+                self._books.move_to_end(tenant)
         if hit is None or self._expired(hit, tenant):
             return None
         stale = {p for p in PARTS if now.get(p, 0) != hit.read_at.get(p, 0)}
@@ -402,7 +407,7 @@ class AccountBooks:
     def warm(self, store: GraphStore, tenants: Iterable[str]) -> None:
         """Build the books of ``tenants`` in the background, one after the other (at start-up: the
         first roll-up of a tenant then finds its book)."""
-        wanted = list(tenants)
+        wanted = list(tenants)[: self.max_books]
 
         def build_all() -> None:
             for tenant in wanted:
@@ -434,6 +439,8 @@ class AccountBooks:
             if parts == PARTS or hit is None:
                 assert forest is not None
                 self._books[tenant] = _Entry(now, started, epoch, forest, fresh)
+                while len(self._books) > self.max_books:
+                    self._books.popitem(last=False)
                 return
             read_at = {**hit.read_at, **{p: now.get(p, 0) for p in parts}}
             book = hit.book.patched(fresh, parts)

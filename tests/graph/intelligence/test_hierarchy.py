@@ -325,3 +325,15 @@ def test_books_warmed_at_start_are_served(store: LadybugStore) -> None:
     books.join()
     cached = books.current(T)
     assert cached is not None and cached.book.deals == {"sub": (10.0, 0.0)}
+
+
+def test_the_least_recently_used_book_goes_first(store: LadybugStore) -> None:
+    books = AccountBooks(None, None, max_books=2)
+    for tenant in ("t1", "t2", "t3"):
+        accounts.accounts.create(store=store, tenant=tenant, data=AccountCreate(id="a", name="A"))
+    books.build_now(store, "t1")
+    books.build_now(store, "t2")
+    assert books.current("t1") is not None  # t1 used: t2 is now the oldest
+    books.build_now(store, "t3")
+    assert books.current("t2") is None
+    assert books.current("t1") is not None and books.current("t3") is not None
