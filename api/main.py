@@ -77,14 +77,15 @@ def create_app(
         # Catch up on writes whose index update a crash lost (see search.sync), off the start path.
         threading.Thread(target=_catch_up_all, args=(app.state.sync, app.state.store), daemon=True).start()
         if settings.warm_books:
-            app.state.books.warm(app.state.store, [t for t in app.state.store.tenants() if t != SYSTEM_TENANT])
+            owned = app.state.store
+            app.state.books.warm(owned, lambda: [t for t in owned.tenants() if t != SYSTEM_TENANT])
         freeze_startup_objects()
         try:
             yield
         finally:
             app.state.intel.stop()
             app.state.sync.stop()
-            app.state.books.join()  # background reads must end before the store closes
+            app.state.books.close()  # background reads must end before the store closes
             app.state.path_graphs.join()
             if owned_search:
                 app.state.search.close()

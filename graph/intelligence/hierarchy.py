@@ -357,6 +357,7 @@ class AccountBooks:
         self.max_books = max_books  # tenants, least recently used first out (14.5 MB for 20k accounts)
         self._books: OrderedDict[str, _Entry] = OrderedDict()
         self._builds = Background("account book build")
+        self._closing = False
         self._lock = threading.Lock()
 
     def _expired(self, entry: _Entry, tenant: str) -> bool:
@@ -404,13 +405,15 @@ class AccountBooks:
         elif cached.stale:
             self._builds.start(tenant, lambda: self.build_now(store, tenant, cached.stale))
 
-    def warm(self, store: GraphStore, tenants: Iterable[str]) -> None:
-        """Build the books of ``tenants`` in the background, one after the other (at start-up: the
-        first roll-up of a tenant then finds its book)."""
-        wanted = list(tenants)[: self.max_books]
+    def warm(self, store: GraphStore, tenants: Callable[[], Iterable[str]]) -> None:
+        """Build the books of ``tenants()`` in the background, one after the other (at start-up:
+        the first roll-up of a tenant then finds its book). Listed in the background too: a server
+        that is not up yet must not stop the start."""
 
         def build_all() -> None:
-            for tenant in wanted:
+            for tenant in list(tenants())[: self.max_books]:
+                if self._closing:
+                    return
                 try:
                     self.build_now(store, tenant)
                 except Exception:  # one tenant's failure must not keep the others cold
@@ -419,7 +422,13 @@ class AccountBooks:
         self._builds.start("\0warm", build_all)
 
     def join(self, timeout_s: float = 30.0) -> None:
-        """Wait for background builds (before the store they read is closed)."""
+        """Wait for background builds."""
+        self._builds.join(timeout_s)
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Start no more start-up builds and wait for those under way (before the store they read
+        is closed)."""
+        self._closing = True
         self._builds.join(timeout_s)
 
     def build_now(self, store: GraphStore, tenant: str, parts: frozenset[str] = PARTS) -> None:

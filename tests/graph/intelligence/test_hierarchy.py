@@ -321,7 +321,7 @@ def test_a_book_lasts_until_another_store_writes_the_tenant(store: LadybugStore,
 def test_books_warmed_at_start_are_served(store: LadybugStore) -> None:
     books = AccountBooks(None, None)
     _tree_with_a_deal(store)
-    books.warm(store, [T])
+    books.warm(store, lambda: [T])
     books.join()
     cached = books.current(T)
     assert cached is not None and cached.book.deals == {"sub": (10.0, 0.0)}
@@ -337,3 +337,13 @@ def test_the_least_recently_used_book_goes_first(store: LadybugStore) -> None:
     books.build_now(store, "t3")
     assert books.current("t2") is None
     assert books.current("t1") is not None and books.current("t3") is not None
+
+
+def test_a_closed_set_of_books_warms_nothing(store: LadybugStore) -> None:
+    """Shutting down stops the start-up builds between tenants (the store closes next)."""
+    books = AccountBooks(None, None)
+    _tree_with_a_deal(store)
+    books.close()
+    books.warm(store, lambda: [T])
+    books.join()
+    assert books.current(T) is None
