@@ -105,6 +105,8 @@ class KnowsReport:
     deleted: int = 0
     as_of: datetime | None = None
     skipped_people: set[str] = field(default_factory=set)
+    # Contacts (ids) of the contact-rep pairs written or deleted: whose coverage can have moved.
+    rep_contacts: set[str] = field(default_factory=set)
 
 
 def refresh_knows(
@@ -146,7 +148,7 @@ def refresh_knows(
     wanted = set().union(*participants.values()) if participants else set()
     pairs = [p for p in acc.pairs(reference) if p.a in keys or p.b in keys or p.key in wanted]
     _write(store, tenant, pairs, reference, report)
-    report.deleted = _delete_gone(store, tenant, whole_people, {(p.a, p.b) for p in pairs})
+    report.deleted = _delete_gone(store, tenant, whole_people, {(p.a, p.b) for p in pairs}, report)
     return report
 
 
@@ -158,7 +160,8 @@ def _refresh_all(store: GraphStore, tenant: str, reference: datetime, config: St
         report.interactions += 1
     pairs = acc.pairs(reference)
     _write(store, tenant, pairs, reference, report)
-    report.deleted = _delete_gone(store, tenant, _people_in(pairs) | _everyone(store, tenant), {p.key for p in pairs})
+    everyone = _people_in(pairs) | _everyone(store, tenant)
+    report.deleted = _delete_gone(store, tenant, everyone, {p.key for p in pairs}, report)
     return report
 
 
@@ -358,6 +361,7 @@ def _write(
             continue
         groups.setdefault((la, lb), []).append(edge_row(tenant, pair, reference))
         report.pairs += 1
+        _note_rep_contact(report, pair.a, pair.b)
     for (src, dst), rows in sorted(groups.items()):
         for i in range(0, len(rows), WRITE_CHUNK):
             created, updated, unchanged = links.upsert_links(
@@ -368,7 +372,15 @@ def _write(
             report.unchanged += unchanged
 
 
-def _delete_gone(store: GraphStore, tenant: str, people: set[Person], kept: set[tuple[str, str]]) -> int:
+def _note_rep_contact(report: KnowsReport, a: str, b: str) -> None:
+    (la, ia), (lb, ib) = P.split_key(a), P.split_key(b)
+    if {la, lb} == {"Contact", "Rep"}:
+        report.rep_contacts.add(ia if la == "Contact" else ib)
+
+
+def _delete_gone(
+    store: GraphStore, tenant: str, people: set[Person], kept: set[tuple[str, str]], report: KnowsReport
+) -> int:
     """Remove the KNOWS edges of ``people`` whose pair is not in ``kept`` (person keys): their
     interactions are gone."""
     gone: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -381,6 +393,7 @@ def _delete_gone(store: GraphStore, tenant: str, people: set[Person], kept: set[
                     key = P.key(a, src.split("/", 1)[1]), P.key(b, dst.split("/", 1)[1])
                     if key not in kept and (key[1], key[0]) not in kept:
                         gone.setdefault((a, b), []).append({"src": src, "dst": dst})
+                        _note_rep_contact(report, *key)
     deleted = 0
     for (a, b), rows in gone.items():
         unique = [dict(t) for t in {tuple(sorted(r.items())) for r in rows}]

@@ -97,9 +97,9 @@ class IntelligenceSync:
                 found = found | scope
             return found
 
-    def refreshed(self, tenant: str, parts: Iterable[str] = PARTS) -> None:
-        """KNOWS was rewritten elsewhere (an import): move the version, mark derived graphs stale."""
-        self.bump(tenant, parts)
+    def refreshed(self, tenant: str, parts: Iterable[str] = PARTS, scope: WriteScope | None = None) -> None:
+        """KNOWS was rewritten (by an import: everything): move the version, mark derived graphs stale."""
+        self.bump(tenant, parts, scope)
         self._after(tenant)
 
     # --- changes ---------------------------------------------------------------------------------
@@ -175,10 +175,13 @@ class IntelligenceSync:
         done = 0
         for tenant, pending in batch.items():
             try:
-                refresh_knows(self._store, tenant, people=pending.people, interaction_ids=sorted(pending.interactions))
+                report = refresh_knows(
+                    self._store, tenant, people=pending.people, interaction_ids=sorted(pending.interactions)
+                )
             except Exception:  # one tenant's failure must not stop the others; a full refresh repairs it
                 logger.exception("KNOWS refresh of %s failed", tenant)
                 continue
-            self.refreshed(tenant, KNOWS_PARTS)
+            # Coverage can have moved only for the contacts of the contact-rep pairs rewritten.
+            self.refreshed(tenant, KNOWS_PARTS, WriteScope(contacts=frozenset(report.rep_contacts)))
             done += 1
         return done

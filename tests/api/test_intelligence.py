@@ -271,8 +271,8 @@ WRITES: list[tuple[str, Any, set[str]]] = [
 
 
 PEOPLE = {"staff", "coverage", "touch"}
-# The parts each write leaves stale in a way that only its people's accounts are re-read (a KNOWS
-# refresh names nobody: the coverage after meetings is read for the subtree).
+# The parts each write leaves stale in a way that only its people's accounts are re-read (after
+# meetings, the KNOWS refresh names the contacts of the contact-rep pairs it rewrote).
 SCOPED = {
     "hire": PEOPLE,
     "their own title": {"staff", "coverage"},
@@ -281,7 +281,7 @@ SCOPED = {
     "a job at a subsidiary": PEOPLE,
     "job removed": PEOPLE,
     "contact deleted": PEOPLE,
-    "meetings, KNOWS refreshed": {"touch"},
+    "meetings, KNOWS refreshed": {"touch", "coverage"},
     "a batch of titles": {"staff", "coverage"},
 }
 

@@ -81,3 +81,15 @@ def test_deleting_an_interaction_removes_pairs_it_alone_supported(store: Ladybug
     assert report.deleted == 1
     assert set(_stored(store)) == {("ann", "bob")}
     assert keep
+
+
+def test_a_refresh_names_the_contacts_of_the_rep_pairs_it_rewrote(store: LadybugStore) -> None:
+    """Their coverage is all a refresh can move (roll-ups re-read their accounts only)."""
+    _people(store)
+    between_contacts = _email(store, "ann", ["bob"], [], 1)
+    with_rep = _email(store, "rae", ["cy"], ["dee"], 2, kind="rep")
+    assert refresh_knows(store, T, interaction_ids=[between_contacts]).rep_contacts == set()
+    assert refresh_knows(store, T, interaction_ids=[with_rep]).rep_contacts == {"cy", "dee"}
+    interactions.interactions.delete(store=store, tenant=T, record_id=with_rep)
+    gone = refresh_knows(store, T, people=[("Rep", "rae"), ("Contact", "cy"), ("Contact", "dee")])
+    assert gone.deleted == 2 and gone.rep_contacts == {"cy", "dee"}  # pairs deleted count too
