@@ -56,6 +56,7 @@ from api.versions import PEOPLE, RECORDS, WORKED_AT, stale_parts, write_scope
 from bench.common import peak_rss_mb, rss_mb, summary_ms, timer
 from bench.generate import writer_connection
 from bench.graph_core import TENANT, load_avg, phase_load, say, section
+from graph.intelligence.hierarchy import WriteScope
 from graph.intelligence.sync import KNOWS_PARTS, IntelligenceSync
 
 T = TypeVar("T")
@@ -532,8 +533,8 @@ A_CONTACT: Final = "MATCH (c:Contact)-[w:WORKS_AT]->(a:Account {uid: $root}) RET
 def write_of(kind: str, person: dict[str, str]) -> tuple[frozenset[str], Any]:
     """The parts a write of this kind marks stale and the people it names (``api.versions``)."""
     route = WRITE_KINDS[kind]
-    if route is None:
-        return KNOWS_PARTS, None
+    if route is None:  # the refresh after that interaction names the contacts of its rep pairs
+        return KNOWS_PARTS, WriteScope(contacts=frozenset({person["c"]}))
     method, path, state = route
     state = {k: [v.format(**person) for v in vs] for k, vs in state.items()}
     path = path.format(**person)
