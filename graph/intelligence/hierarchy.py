@@ -11,9 +11,10 @@ A book is made of parts (``PARTS``: accounts, deals, staff, coverage, last touch
 own queries, and a write makes only some of them stale (``STALE_AFTER``: a deal write, the deals).
 Right after a write the stale parts are read for the requested subtree, the rest comes from the
 book (correct at once), and the book re-reads those parts for the whole tenant in the background.
-Where the write's route says which people it changed (a contact's job or title, a contact deleted:
-a ``WriteScope``), only the accounts those people work or worked at are read again, and the book is
-patched with them at once.
+Where the write says which people it changed (a ``WriteScope``: a contact's job or title, a contact
+created or deleted, an interaction's contacts, the contacts whose rep relationships a KNOWS refresh
+rewrote), only the accounts those people work or worked at are read again, and the book is patched
+with them at once.
 """
 
 from __future__ import annotations
@@ -125,9 +126,9 @@ def stale_after(labels: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class WriteScope:
-    """What a write changed, where its route knows: the contacts whose jobs or title changed, and
-    accounts named outright (a job removed, a contact deleted: their lines are gone after the
-    write). Only these accounts' figures can have moved."""
+    """What a write changed, where it knows: the contacts whose jobs, title, interactions or rep
+    relationships changed, and accounts named outright (a job removed, a contact deleted: their
+    lines are gone after the write). Only these accounts' figures can have moved."""
 
     contacts: frozenset[str] = frozenset()
     accounts: frozenset[str] = frozenset()
