@@ -7,8 +7,9 @@ write: the deals; see ``graph.intelligence.hierarchy.STALE_AFTER``); a route not
 ``ROUTE_LABELS``: all of them. Only here: every write through the API passes this way, and the
 route says more than the labels the routers report (a contact's manager is no part of a roll-up).
 
-Where the route names the people it changed (a contact's job or title, a contact deleted), the write
-also carries a ``WriteScope``: roll-ups then re-read only those people's accounts.
+Where the route names the people it changed (a contact's job or title, a contact created, upserted
+or deleted, an interaction's contacts), the write also carries a ``WriteScope``: roll-ups then re-read
+only those people's accounts.
 
 A pure ASGI middleware: the version moves when the response starts (the write has committed), before
 the client can read the response and ask again. POSTs that only read (analysts' Cypher, which the
