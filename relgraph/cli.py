@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from api.settings import Settings, get_settings
-from relgraph import import_cli, ml_cli
+from relgraph import import_cli, intel_cli, ml_cli
 
 app = typer.Typer(help="relgraph: graph-native relationship intelligence for CRM data.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (each bound to one tenant and one role).", no_args_is_help=True)
@@ -39,6 +39,7 @@ def _store(settings: Settings) -> Any:
 
 
 DataDir = Annotated[Path | None, typer.Option(help="Data directory (default RELGRAPH_DATA_DIR or ./data).")]
+intel_cli.register(app, _settings, _store)
 
 
 @app.command()
