@@ -282,7 +282,7 @@ class LadybugStore:
             if _LOCKED in str(exc):  # another process has it open: its WAL is live, not torn
                 raise StoreUnavailable(
                     f"{path} is open in another process (one process per database: stop the server, "
-                    "or import through its API with POST /imports)"
+                    "or go through its API: POST /imports, relgraph ... --key)"
                 ) from exc
             if not wal.exists():
                 raise translate(exc) from exc
