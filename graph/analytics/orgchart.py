@@ -11,13 +11,17 @@ person without an explicit manager we infer the most likely one from two kinds o
   When the department has no one above, the account's top executive (CEO, owner, managing
   director, ...) is the fallback, with a low score; for another C-level it is the usual answer and
   scores higher. Without a recognised top executive there is no fallback: the most senior title
-  found (a VP in a mailbox where few titles are known) is not everyone's manager.
+  found (a VP in a mailbox where few titles are known) is not everyone's manager. A person with no
+  title gets no title-based manager at all: an unknown title is not a junior one (on Enron's mail
+  that put the president under a VP).
 * Email patterns (``DirectedEmailCounts`` from ``strength``): people cc their manager on a good
   share of their email, and managers write to their reports more than the other way round.
   ``cc_share = cc(r -> m) / sent(r)`` counts when m was cc'd at least ``min_cc`` times;
   ``direction = (to(m -> r) - to(r -> m)) / total`` counts when there are at least ``min_direct``
-  emails between them. Interaction evidence alone can propose a manager outside the department (an
-  assistant who cc's the CEO).
+  emails between them. Only the cc share can propose a manager by itself (outside the department
+  too: an assistant who cc's the CEO); the direction only adds to a candidate that titles or cc's
+  propose. On real mail it points up as often as down, and a corpus of some people's sent folders
+  shows one side of a pair only: on Enron's it made a CEO the report of his VP.
 
 The two are combined as a noisy-or ``1 - (1 - title)(1 - interaction)``, capped at
 ``max_inferred_confidence`` (an inference never looks as certain as a fact); below
@@ -330,13 +334,18 @@ def _infer(
             value = _interaction_score(link, sent, cfg)
             if value > 0:
                 interaction[other] = value
+        # Who writes more to whom is no line by itself: on real mail it points up as often as down
+        # (and a corpus of some people's sent mail shows one side only), while cc'ing someone on
+        # one's own mail is a known sign of reporting to them.
+        cc_backed = {o for o, link in correspondents.items() if link[0] >= cfg.min_cc and sent > 0}
         if interaction:
-            top, best = _candidates(person, persons, buckets, tops, top_set, interaction, cfg)
+            top, best = _candidates(person, persons, buckets, tops, top_set, interaction, cfg, cc_backed)
         else:
             bucket = (person.department, person.level)
             cached = by_bucket.get(bucket)
             if cached is None:
-                cached = by_bucket[bucket] = _candidates(person, persons, buckets, tops, top_set, interaction, cfg)
+                cached = _candidates(person, persons, buckets, tops, top_set, interaction, cfg, frozenset())
+                by_bucket[bucket] = cached
             top, best = cached
         if best:
             proposals.append((top, key, best, correspondents, sent))
@@ -351,13 +360,14 @@ def _candidates(
     top_set: AbstractSet[str],
     interaction: Mapping[str, float],
     cfg: OrgChartConfig,
+    cc_backed: AbstractSet[str],
 ) -> tuple[float, list[_Candidate]]:
     """The person's ``candidates_per_person`` most likely managers, best first (ties: by key), each
     with its confidence (capped, rounded to 4 places) and title reason, and the best confidence
     unrounded (what proposals are ordered by); confidences below ``min_confidence`` are left out."""
     scored: dict[str, tuple[float, _Reason | None]] = {}
     _title_candidates(person, persons, buckets, tops, top_set, interaction, cfg, scored)
-    for other in interaction:  # interaction-only candidates: anyone not more junior
+    for other in cc_backed:  # interaction-only candidates: anyone not more junior the person cc's
         candidate = persons[other]
         if other not in scored and not (person.level and candidate.level and candidate.level < person.level):
             scored[other] = (0.0, None)
@@ -388,15 +398,15 @@ def _title_candidates(
     bucket (all members score the same) plus any member the person emails with (their email
     evidence can break the tie); then the top executive as the fallback."""
     level = max(person.level, 1)
-    factor = 0.5 if person.level == 0 else 1.0
+    factor = 0.0 if person.level == 0 else 1.0  # no title: nothing says who is above them
     if person.department is None:
         factor *= cfg.unknown_department_factor
     gaps = cfg.title_gap_scores
-    for gap in range(1, len(gaps) + 1):
+    for gap in range(1 if factor else len(gaps) + 1, len(gaps) + 1):
         members = buckets.get((person.department, level + gap))
         if members and members[0] != person.key:
             _offer(scored, members[0], gaps[gap - 1] * factor / len(members), (_BUCKET, gap, len(members)))
-    for other in correspondents:
+    for other in correspondents if factor else ():
         candidate = persons[other]
         gap = candidate.level - level
         if candidate.department == person.department and 1 <= gap <= len(gaps):

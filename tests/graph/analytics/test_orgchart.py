@@ -200,3 +200,29 @@ def test_five_thousand_people_is_fast() -> None:
     assert len(chart.nodes) == 5000
     _acyclic_forest(chart)
     assert elapsed < 2.0  # generous for a shared 2-core box; measured figure is in the report
+
+
+def test_no_title_no_line_from_titles() -> None:
+    """Someone without a title is not taken for a junior: nothing puts them under the only VP."""
+    people = [
+        OrgPerson("vp", "VP Sales"),
+        OrgPerson("boss", None, department="sales"),
+        OrgPerson("dir", "Sales Director"),
+    ]
+    chart = build_org_chart(people)
+    assert chart.manager_of("boss") is None
+    assert chart.manager_of("dir") == "vp"
+
+
+def test_who_writes_more_is_no_line_by_itself_but_cc_is() -> None:
+    """Real mail (Enron's sent folders): a VP wrote 8 emails to their untitled president and got
+    none back in the corpus; that made the president the VP's report. Only cc'ing someone on one's
+    own mail makes a line between people whose titles say nothing."""
+    people = [OrgPerson("vp", "Vice President"), OrgPerson("pres", None), OrgPerson("aide", None)]
+    counts = DirectedEmailCounts(
+        sent={"vp": 40, "aide": 10}, to={("vp", "pres"): 8, ("aide", "pres"): 2}, cc={("aide", "pres"): 7}
+    )
+    chart = build_org_chart(people, email_counts=counts)
+    assert chart.manager_of("pres") is None
+    edge = chart.nodes["aide"].edge
+    assert edge is not None and edge.manager == "pres" and "cc'd on 7 of 10 emails from the report" in edge.evidence

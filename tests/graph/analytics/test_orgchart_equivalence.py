@@ -3,7 +3,9 @@ duplicates and outsiders; titles of every level, blanks, assistants, several top
 cc/to counts both ways), so that speed work on the inference cannot change a line, a confidence or
 a word of evidence unnoticed. The digest was taken from the straightforward implementation before
 the fast paths (per-bucket candidate reuse, columnar input) went in; the columnar entry point must
-give exactly the same chart as the ``OrgPerson`` one.
+give exactly the same chart as the ``OrgPerson`` one. Retaken once, on purpose, when the rules
+changed (session 5: no title-based manager for a person without a title; who writes more to whom
+no longer makes a line by itself): 286 -> 189, 258 -> 174, 29 -> 15 and 48 -> 44 inferred lines.
 """
 
 from __future__ import annotations
@@ -78,10 +80,10 @@ def digest(chart: OrgChart) -> str:
 
 
 PINNED = {  # (people, seed, email pairs, include_inferred): sha256 of the chart
-    (600, 1, None, True): "95843ad5b167b6681d114c5ea200ec28f47e8633773318d8b95714af7fe7fa7e",
-    (600, 2, None, True): "3cae903bbec184e69fdb1476234e4b00accbb8e017b72070ab35263b433f9890",
-    (600, 3, 100, True): "cf66708f8e5a94de182e7cbfed55da7ddee37dbdaa118aa3afce72e2afd63f2f",
-    (120, 4, 20, True): "26ccf184fac9cb66f42bac20651176fa25d4dbd4f8787ae9ecbc43e027ec7de7",
+    (600, 1, None, True): "f6fa9ae5dd18b6cb34dafe10c4ddde52f3ea10e821b42f18669a66cf5fa97daa",
+    (600, 2, None, True): "71600784aea07fc8612d5a1be76fbe3a53c305f5e7fe44c5b3152734f3a0483b",
+    (600, 3, 100, True): "465585d5dff91c4a54441fd9a40e016a8294b7a9f294f3b23f6f643207dcc3ea",
+    (120, 4, 20, True): "fe3f6bd67cd5c44db067a3414be380a6377d33959db32239b78cfaa82a295449",
     (60, 5, 0, True): "213cfe7e27de61537a66f5f77c9c4473aa4290319218ace3c506d083c1710a92",
     (600, 1, None, False): "1aba430d21b53326fa00712358bb2002f1bc0c4c227ffc8ccb09109232d4bd0d",
 }
