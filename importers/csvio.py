@@ -13,13 +13,14 @@ exports change capitalisation between versions and locales.
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from importers.rows import MAX_RAW, Reject
-from importers.textio import Line, iter_lines
+from importers.textio import Line, Run, iter_lines, iter_runs
 
 DELIMITERS: Final = (",", ";", "\t", "|")
 
@@ -51,10 +52,12 @@ class CsvRecord:
 
 
 class _Feed:
-    """Feeds decoded lines to ``csv.reader`` while remembering the current record's raw text."""
+    """Feeds decoded lines to ``csv.reader`` while remembering the current record's raw text. Lines
+    come from ``queue``, refilled from ``items`` (runs are cut into lines) when it runs dry."""
 
-    def __init__(self, lines: Iterator[Line]) -> None:
-        self._lines = lines
+    def __init__(self, items: Iterator[Line | Run]) -> None:
+        self.items = items
+        self.queue: deque[Line] = deque()
         self._first: int | None = None
         self._raw: list[str] = []
         self._raw_len = 0
@@ -64,8 +67,16 @@ class _Feed:
     def __iter__(self) -> _Feed:
         return self
 
+    def push(self, item: Line | Run) -> None:
+        if isinstance(item, Run):
+            self.queue.extend(Line(n, t) for n, t in enumerate(item.texts, item.first))
+        else:
+            self.queue.append(item)
+
     def __next__(self) -> str:
-        line = next(self._lines)
+        while not self.queue:
+            self.push(next(self.items))
+        line = self.queue.popleft()
         self.last_line = line.number
         if self._first is None:
             self._first = line.number
@@ -105,21 +116,34 @@ def iter_csv(
     no header yields a single ``Reject`` at location ``"file"``. ``label`` is stamped on rejects.
     """
     src = source or path.name
-    lines = iter_lines(path)
+    items = iter_runs(path)
+    feed = _Feed(items)
     head: list[Line] = []
-    for physical in lines:  # blank lines before the header do not count for sniffing
-        head.append(physical)
-        if physical.text.strip() or len(head) >= 1000:
-            break
+    while not head or not (head[-1].text.strip() or len(head) >= 1000):  # blank lines do not count for sniffing
+        if not feed.queue:
+            first = next(items, None)
+            if first is None:
+                break
+            feed.push(first)
+        head.append(feed.queue.popleft())
     if not head:
         yield Reject(src, "file", "empty file", "", label)
         return
     sep = delimiter or sniff_delimiter(head[-1].text)
-    feed = _Feed(_chain(head, lines))
+    feed.queue.extendleft(reversed(head))
     reader = csv.reader(feed, delimiter=sep)
     header: list[str] | None = None
     named = False
     while True:
+        if header is not None and not feed.queue:  # between records, nothing read ahead
+            item = next(items, None)
+            if item is None:
+                break
+            if isinstance(item, Run) and _one_record_a_line(item):
+                yield from _records(item, sep, header, named, src, label)
+            else:
+                feed.push(item)
+            continue
         try:
             fields = next(reader)
         except StopIteration:
@@ -143,24 +167,53 @@ def iter_csv(
         if problems:
             yield Reject(src, f"line {line}", "; ".join(problems), raw, label)
             continue
-        if len(fields) > len(header):
-            extra = [f for f in fields[len(header) :] if f.strip()]
-            if extra:
-                reason = f"{len(fields)} fields but the header has {len(header)}"
-                yield Reject(src, f"line {line}", reason, raw, label)
-                continue
-        if named:
-            values = dict(zip(header, map(str.strip, fields), strict=False))
-        else:
-            values = {name: value.strip() for name, value in zip(header, fields, strict=False) if name}
-        yield CsvRecord(line, values, raw)
+        yield _record(fields, header, named, line, raw, src, label)
     if header is None:
         yield Reject(src, "file", "no header row found", "", label)
 
 
-def _chain(head: list[Line], rest: Iterator[Line]) -> Iterator[Line]:
-    yield from head
-    yield from rest
+def _record(
+    fields: list[str], header: list[str], named: bool, line: int, raw: str, src: str, label: str | None
+) -> CsvRecord | Reject:
+    """The record of ``fields``, or its reject when it has more fields than the header."""
+    if len(fields) > len(header):
+        extra = [f for f in fields[len(header) :] if f.strip()]
+        if extra:
+            return Reject(src, f"line {line}", f"{len(fields)} fields but the header has {len(header)}", raw, label)
+    if named:
+        values = dict(zip(header, map(str.strip, fields), strict=False))
+    else:
+        values = {name: value.strip() for name, value in zip(header, fields, strict=False) if name}
+    return CsvRecord(line, values, raw)
+
+
+def _one_record_a_line(run: Run) -> bool:
+    """No quote and no carriage return but before a newline: each line of ``run`` is one record."""
+    text = run.text
+    return '"' not in text and text.count("\r") == text.count("\r\n")
+
+
+def _records(
+    run: Run, sep: str, header: list[str], named: bool, src: str, label: str | None
+) -> Iterator[CsvRecord | Reject]:
+    """``iter_csv``'s records of a run of lines that are one record each (``_one_record_a_line``):
+    the csv reader reads the run's list itself, and a record's line and raw text are its line's."""
+    reader = csv.reader(run.texts, delimiter=sep)
+    width = len(header)
+    for number, text in enumerate(run.texts, run.first):
+        try:
+            fields = next(reader)
+        except csv.Error as exc:
+            yield Reject(src, f"line {number}", f"malformed CSV: {exc}", text[:MAX_RAW], label)
+            continue
+        if not "".join(fields).strip():
+            continue
+        if named and len(fields) <= width:
+            yield CsvRecord(number, dict(zip(header, map(str.strip, fields), strict=False)), text[:MAX_RAW])
+            continue
+        yield _record(fields, header, named, number, text[:MAX_RAW], src, label)
+    if next(reader, None) is not None:
+        raise AssertionError("csv read a line as more than one record")
 
 
 def read_header(path: Path, *, delimiter: str | None = None, max_lines: int = 50) -> list[str]:

@@ -97,6 +97,9 @@ class _Columns:
             key: tuple(n for n in dict.fromkeys(norm_header(a) for a in aliases) if n in present)
             for key, aliases in COLUMNS.items()
         }
+        # the keys the file has, split by how many of their aliases it has (most: one)
+        self._single = [(key, names[0]) for key, names in self.names.items() if len(names) == 1]
+        self._several = [(key, names) for key, names in self.names.items() if len(names) > 1]
 
     def get(self, rec: CsvRecord, key: str) -> str | None:
         """The first non-empty value among ``key``'s aliases (as ``CsvRecord.get``)."""
@@ -107,6 +110,22 @@ class _Columns:
                 return value
         return None
 
+    def view(self, rec: CsvRecord) -> dict[str, str]:
+        """``get`` of every key at once: the keys with a non-empty value (one pass over the file's
+        columns a record, instead of a call per key and use)."""
+        values = rec.values
+        out = {key: value for key, name in self._single if (value := values.get(name))}
+        for key, names in self._several:
+            for name in names:
+                value = values.get(name)
+                if value:
+                    out[key] = value
+                    break
+        return out
+
+
+View = dict[str, str]
+"""A record's values by ``COLUMNS`` key (``_Columns.view``)."""
 
 _ALL: Final = _Columns([norm_header(a) for aliases in COLUMNS.values() for a in aliases])
 
@@ -178,13 +197,14 @@ def _pass(file: Path, kind: str, ctx: _Ctx, *, nodes: bool, links: bool, refused
     """
     label = LABEL[kind]
     source = file.name
-    ctx.cols = _Columns(read_header(file))
+    ctx.cols = cols = _Columns(read_header(file))
     for rec in iter_csv(file, label=label):
         if isinstance(rec, Reject):
             if nodes:
                 yield rec
             continue
-        record_id = ctx.cols.get(rec, "id")
+        v = cols.view(rec)
+        record_id = v.get("id")
         if record_id is None:
             if nodes:
                 yield Reject(source, rec.location, "no Record ID", rec.raw, label)
@@ -192,9 +212,9 @@ def _pass(file: Path, kind: str, ctx: _Ctx, *, nodes: bool, links: bool, refused
         own_id = ctx.ids(SINGULAR[kind], record_id)
         if not nodes:
             if rec.line not in refused:
-                yield from _links(kind, rec, own_id, ctx, source)
+                yield from _links(kind, rec, v, own_id, ctx, source)
             continue
-        node, problems, reason = _node(kind, rec, own_id, ctx)
+        node, problems, reason = _node(kind, v, own_id, ctx)
         if node is None:
             refused.add(rec.line)
             yield Reject(source, rec.location, reason, rec.raw, label)
@@ -209,51 +229,50 @@ def _pass(file: Path, kind: str, ctx: _Ctx, *, nodes: bool, links: bool, refused
                 yield row
         if not kept:
             refused.add(rec.line)
+        elif links and kind == "contacts" and (known := _known_companies(v, ctx)) is not None:
+            yield from _works_at(v, own_id, known)  # ``_links`` of a contact with nothing to yield first
         elif links:
-            yield from _links(kind, rec, own_id, ctx, source)
+            yield from _links(kind, rec, v, own_id, ctx, source)
 
 
-def _node(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx) -> tuple[NodeRow | None, list[str], str]:
+def _node(kind: str, v: View, own_id: str, ctx: _Ctx) -> tuple[NodeRow | None, list[str], str]:
     problems: list[str] = []
-    col = ctx.cols.get
     if kind == "companies":
-        name = col(rec, "company_name")
+        name = v.get("company_name")
         if name is None:
             return None, problems, "company has no name"
         ctx.company_by_name.setdefault(slug(name), own_id)
-        return NodeRow("Account", own_id, _company_props(rec, ctx.cols, name, problems)), problems, ""
+        return NodeRow("Account", own_id, _company_props(v, name, problems)), problems, ""
     if kind == "contacts":
-        props = _contact_props(rec, ctx.cols)
+        props = _contact_props(v)
         if "name" not in props:
             return None, problems, "contact has no name and no email"
         return NodeRow("Contact", own_id, props), problems, ""
-    name = col(rec, "deal_name")
+    name = v.get("deal_name")
     if name is None:
         return None, problems, "deal has no Deal Name"
-    return NodeRow("Deal", own_id, _deal_props(rec, name, ctx, problems)), problems, ""
+    return NodeRow("Deal", own_id, _deal_props(v, name, ctx, problems)), problems, ""
 
 
-def _company_props(rec: CsvRecord, cols: _Columns, name: str, problems: list[str]) -> dict[str, object]:
-    col = cols.get
+def _company_props(v: View, name: str, problems: list[str]) -> dict[str, object]:
     return without_none(
         {
             "name": name,
-            "domain": optional(domain_from_url, col(rec, "domain"), "domain", problems),
-            "industry": col(rec, "industry"),
-            "city": col(rec, "city"),
-            "country": col(rec, "country"),
-            "employees": optional(parse_int, col(rec, "employees"), "employees", problems),
-            "annual_revenue": optional(parse_float, col(rec, "revenue"), "annual revenue", problems),
-            "year_established": optional(parse_int, col(rec, "founded"), "year founded", problems),
+            "domain": optional(domain_from_url, v.get("domain"), "domain", problems),
+            "industry": v.get("industry"),
+            "city": v.get("city"),
+            "country": v.get("country"),
+            "employees": optional(parse_int, v.get("employees"), "employees", problems),
+            "annual_revenue": optional(parse_float, v.get("revenue"), "annual revenue", problems),
+            "year_established": optional(parse_int, v.get("founded"), "year founded", problems),
         }
     )
 
 
-def _contact_props(rec: CsvRecord, cols: _Columns) -> dict[str, object]:
+def _contact_props(v: View) -> dict[str, object]:
     """``without_none`` of the contact's props, built without the Nones (values are non-empty or
     None: ``_Columns.get``); the hot loop of a contacts export."""
-    col = cols.get
-    first, last, email = col(rec, "first_name"), col(rec, "last_name"), col(rec, "email")
+    first, last, email = v.get("first_name"), v.get("last_name"), v.get("email")
     name = f"{first} {last}" if first and last else first or last or email
     props: dict[str, object] = {} if name is None else {"name": name}
     if first is not None:
@@ -263,10 +282,10 @@ def _contact_props(rec: CsvRecord, cols: _Columns) -> dict[str, object]:
     if email is not None:
         props["email"] = normalise_email(email) or email
     for prop, key in _CONTACT_TEXT:
-        value = col(rec, key)
+        value = v.get(key)
         if value is not None:
             props[prop] = value
-    lifecycle, lead_status = col(rec, "lifecycle"), col(rec, "lead_status")
+    lifecycle, lead_status = v.get("lifecycle"), v.get("lead_status")
     if lifecycle is not None or lead_status is not None:
         props["custom"] = without_none({"lifecycle_stage": lifecycle, "lead_status": lead_status})
     return props
@@ -282,55 +301,71 @@ def deal_status(stage: str | None) -> str:
     return "won" if key == "closedwon" else "lost" if key == "closedlost" else "open"
 
 
-def _deal_props(rec: CsvRecord, name: str, ctx: _Ctx, problems: list[str]) -> dict[str, object]:
-    col = ctx.cols.get
+def _deal_props(v: View, name: str, ctx: _Ctx, problems: list[str]) -> dict[str, object]:
     created = optional(
-        lambda v: parse_datetime(v, dayfirst=ctx.dayfirst), col(rec, "create_date"), "create date", problems
+        lambda v: parse_datetime(v, dayfirst=ctx.dayfirst), v.get("create_date"), "create date", problems
     )
-    stage = col(rec, "stage")
-    currency = col(rec, "currency")
+    stage = v.get("stage")
+    currency = v.get("currency")
     return without_none(
         {
             "name": name,
             "stage": stage,
             "status": deal_status(stage),
-            "amount": optional(parse_float, col(rec, "amount"), "amount", problems),
+            "amount": optional(parse_float, v.get("amount"), "amount", problems),
             "currency": currency.upper() if currency else None,
             "close_date": optional(
-                lambda v: parse_date(v, dayfirst=ctx.dayfirst), col(rec, "close_date"), "close date", problems
+                lambda v: parse_date(v, dayfirst=ctx.dayfirst), v.get("close_date"), "close date", problems
             ),
             "created_on": created.date() if created else None,
-            "custom": without_none({"pipeline": col(rec, "pipeline")}),
+            "custom": without_none({"pipeline": v.get("pipeline")}),
         }
     )
 
 
 # --- relationships -------------------------------------------------------------------------------
-def _links(kind: str, rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row]:
-    col = ctx.cols.get
-    owner = col(rec, "owner")
+def _links(kind: str, rec: CsvRecord, v: View, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row]:
+    owner = v.get("owner")
     if kind == "companies":
-        yield from _parent(rec, own_id, ctx, source)
+        yield from _parent(rec, v, own_id, ctx, source)
         if owner:
             yield from _owner(owner, "Account", own_id, ctx, source, rec)
         return
-    companies = yield from _companies(rec, ctx, source)
+    companies = yield from _companies(rec, v, ctx, source)
     if kind == "contacts":
-        title = col(rec, "title")
-        for company in companies:
-            yield RelRow("WORKS_AT", "Contact", own_id, "Account", company, {} if title is None else {"title": title})
+        yield from _works_at(v, own_id, companies)
         return
     for company in companies:
         yield RelRow("FOR_ACCOUNT", "Deal", own_id, "Account", company)
-    for contact in split_list(col(rec, "contact_ids")):
+    for contact in split_list(v.get("contact_ids")):
         yield RelRow("ON_DEAL", "Contact", ctx.ids("contact", contact), "Deal", own_id, {"role": "influencer"})
     if owner:
         yield from _owner(owner, "Deal", own_id, ctx, source, rec)
 
 
-def _parent(rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row]:
-    col = ctx.cols.get
-    parent = col(rec, "parent")
+def _works_at(v: View, own_id: str, companies: list[str]) -> list[RelRow]:
+    title = v.get("title")
+    return [RelRow("WORKS_AT", "Contact", own_id, "Account", c, {"title": title} if title else {}) for c in companies]
+
+
+def _known_companies(v: View, ctx: _Ctx) -> list[str] | None:
+    """``_companies``' answer when it has nothing to yield (ids given, or every name seen before);
+    None when it may have (a company known only by name, met for the first time)."""
+    raw_ids = v.get("company_ids")
+    if raw_ids is not None and (ids := split_list(raw_ids)):
+        return [ctx.ids("company", raw) for raw in ids]
+    names = split_list(v.get("company_names"), ";") or split_list(v.get("company_text"), ";")
+    out: list[str] = []
+    for name in names:
+        found = ctx.by_name.get(name)
+        if found is None:
+            return None
+        out.append(found)
+    return out
+
+
+def _parent(rec: CsvRecord, v: View, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row]:
+    parent = v.get("parent")
     if not parent:
         return
     parent_id = ctx.ids("company", parent) if parent.isdigit() else ctx.company_by_name.get(slug(parent))
@@ -343,16 +378,15 @@ def _parent(rec: CsvRecord, own_id: str, ctx: _Ctx, source: str) -> Iterator[Row
         yield RelRow("SUBSIDIARY_OF", "Account", own_id, "Account", parent_id)
 
 
-def _companies(rec: CsvRecord, ctx: _Ctx, source: str) -> Generator[Row, None, list[str]]:
+def _companies(rec: CsvRecord, v: View, ctx: _Ctx, source: str) -> Generator[Row, None, list[str]]:
     """Company ids for a contact/deal: by association ids, else names (placeholder if unknown).
 
     A generator that *returns* the ids (placeholder nodes and notes are yielded on the way).
     """
-    col = ctx.cols.get
-    ids = [ctx.ids("company", raw) for raw in split_list(col(rec, "company_ids"))]
+    ids = [ctx.ids("company", raw) for raw in split_list(v.get("company_ids"))]
     if ids:
         return ids
-    names = split_list(col(rec, "company_names"), ";") or split_list(col(rec, "company_text"), ";")
+    names = split_list(v.get("company_names"), ";") or split_list(v.get("company_text"), ";")
     for name in names:
         found = ctx.by_name.get(name)
         if found is None:

@@ -17,6 +17,7 @@ never "fine" where the model would refuse (``tests/importers/test_validate.py`` 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -53,7 +54,8 @@ Check = Callable[[Any], bool]
 # special-use names are left to the validator, as are the lengths it limits (254 in all, 253 after @).
 _ATEXT: Final = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_PLAIN_EMAIL: Final = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@((?:{_LABEL}\.)+(?:[A-Za-z0-9][A-Za-z0-9-]*)?[A-Za-z])")
+_DOT_ATOM: Final = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+_HOST: Final = re.compile(rf"(?:{_LABEL}\.)+(?:[A-Za-z0-9][A-Za-z0-9-]*)?[A-Za-z]")
 _RESERVED_LABEL: Final = re.compile(r"(?:^|\.)..--")
 _TLD_MAX: Final = 63
 _RECORD_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]*")
@@ -64,11 +66,14 @@ def plain_email(value: str) -> bool:
     """True when ``value`` is an ASCII address the model's ``EmailStr`` is sure to accept."""
     if len(value) > 254:
         return False
-    m = _PLAIN_EMAIL.fullmatch(value)
-    if m is None:
-        return False
-    domain = m.group(1)
-    if len(domain) > 253 or _RESERVED_LABEL.search(domain):
+    local, at, domain = value.rpartition("@")  # neither part may hold an "@": the split is the one
+    return bool(at) and _DOT_ATOM.fullmatch(local) is not None and _plain_host(domain)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _plain_host(domain: str) -> bool:
+    """The part of ``plain_email`` after the "@" (addresses of a file share a few domains: cached)."""
+    if len(domain) > 253 or _HOST.fullmatch(domain) is None or _RESERVED_LABEL.search(domain):
         return False
     tld = domain[domain.rfind(".") + 1 :]
     return len(tld) <= _TLD_MAX and tld.lower() not in email_validator.SPECIAL_USE_DOMAIN_NAMES
@@ -183,17 +188,24 @@ def fast_valid(row: NodeRow) -> bool:
     if not REQUIRED[row.label] <= props.keys():
         return False
     short = _SHORT_PROPS[row.label]
-    for name, value in props.items():
-        if name in short:  # _SHORT, inline
-            if value is not None and (
-                type(value) is not str or len(value) > 300 or not (value.isascii() or _SURROGATE.search(value) is None)
-            ):
-                return False
-            continue
+    if not _short_texts([props[name] for name in short.intersection(props)]):
+        return False
+    for name in props.keys() - short:  # the others, each by its own check
         check = checks.get(name)
-        if check is None or not check(value):
+        if check is None or not check(props[name]):
             return False
     return True
+
+
+def _short_texts(values: list[Any]) -> bool:
+    """``_SHORT`` of every value: a few calls for all of them (most values are short ASCII text)."""
+    try:
+        joined = "".join(values)  # TypeError: some value is not text (None or another type)
+    except TypeError:
+        return all(_SHORT(v) for v in values)
+    if not values or len(joined) <= 300:
+        return joined.isascii() or _SURROGATE.search(joined) is None
+    return max(map(len, values)) <= 300 and (joined.isascii() or _SURROGATE.search(joined) is None)
 
 
 def _bad_fields(exc: ValidationError) -> set[str]:

@@ -146,6 +146,10 @@ def phone_key(value: str) -> str:
 
 _LOCAL_OK: Final = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _DOMAIN_OK: Final = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+# An address ``normalise_email`` returns as it is once stripped and lower-cased: no display name,
+# brackets, quotes or backticks, no ``mailto:``, dots only inside the local part, one ``@``, a
+# domain ``_DOMAIN_OK`` accepts. Anything else takes the long way (which may still accept it).
+_PLAIN: Final = re.compile(r"[a-z0-9!#$%&*+/=?^_{|}~-]+(?:\.[a-z0-9!#$%&*+/=?^_{|}~-]+)*@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 
 
 def normalise_email(value: str) -> str | None:
@@ -157,6 +161,13 @@ def normalise_email(value: str) -> str | None:
     a mangled address whose owner cannot be known: guessing ``bob@enron.com`` would merge strangers).
     """
     text = value.strip().lower()
+    if _PLAIN.fullmatch(text) is not None:
+        return text
+    return _normalise_lowered(text)
+
+
+def _normalise_lowered(text: str) -> str | None:
+    """``normalise_email`` of a stripped, lower-cased value, the long way."""
     if "<" in text and ">" in text:
         text = text[text.rfind("<") + 1 : text.rfind(">")]
     text = text.removeprefix("mailto:").strip().strip("<>\"' ")
@@ -180,7 +191,10 @@ def split_list(value: str | None, separators: str = ";,") -> list[str]:
     """``"1; 2,3"`` -> ``["1", "2", "3"]`` (empty items dropped)."""
     if not value:
         return []
-    if not any(sep in value for sep in separators):
+    for sep in separators:
+        if sep in value:
+            break
+    else:  # one item (a loop: ``any`` over a generator cost more than the rest of a one-item split)
         stripped = value.strip()
         return [stripped] if stripped else []
     return [part.strip() for part in re.split(f"[{re.escape(separators)}]", value) if part.strip()]

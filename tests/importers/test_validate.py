@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
+import email_validator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -60,6 +62,35 @@ def test_plain_email_only_accepts_what_the_model_accepts(local: str, labels: lis
     address = f"{local}@{'.'.join([*labels, tld])}"
     if plain_email(address):
         assert _model_accepts("Contact", NodeRow("Contact", "x:1", {"name": "A", "email": address})), address
+
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_WHOLE = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@((?:{_LABEL}\.)+(?:[A-Za-z0-9][A-Za-z0-9-]*)?[A-Za-z])")
+
+
+def _plain_email_in_one_pattern(value: str) -> bool:
+    """``plain_email`` as it was: the whole address against one pattern, the domain checked after."""
+    m = _WHOLE.fullmatch(value) if len(value) <= 254 else None
+    if m is None:
+        return False
+    domain = m.group(1)
+    if len(domain) > 253 or re.search(r"(?:^|\.)..--", domain):
+        return False
+    tld = domain[domain.rfind(".") + 1 :]
+    return len(tld) <= 63 and tld.lower() not in email_validator.SPECIAL_USE_DOMAIN_NAMES
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    local=st.text(alphabet=EMAIL_CHARS + "@", min_size=0, max_size=12),
+    labels=st.lists(st.text(alphabet="ab9-XnN\u00e9_.@", min_size=0, max_size=6), min_size=1, max_size=4),
+    tld=st.sampled_from(["com", "COM", "test", "Local", "onion", "c0", "c", "example", "arpa", "-co", "x" * 64]),
+)
+def test_plain_email_split_at_the_at_sign_answers_as_one_pattern(local: str, labels: list[str], tld: str) -> None:
+    address = f"{local}@{'.'.join([*labels, tld])}"
+    assert plain_email(address) == _plain_email_in_one_pattern(address), address
+    assert plain_email(local) == _plain_email_in_one_pattern(local), local
 
 
 @settings(max_examples=500, deadline=None)

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from importers.values import (
+    _normalise_lowered,
     domain_from_url,
     normalise_email,
     optional,
@@ -73,6 +74,11 @@ def test_email_normalisation_handles_enron_forms() -> None:
     assert normalise_email("paul.y'barbo@enron.com") == "paul.y'barbo@enron.com"
     for mangled in (".williams@enron.com", "e-mail <.bob@enron.com>", "'@enron.com", "no-at-sign", "a@b"):
         assert normalise_email(mangled) is None
+
+
+@given(st.text(alphabet="aZ09.-_@<>\"'`:+ !~\n", max_size=24))
+def test_plain_addresses_take_the_short_way_to_the_same_answer(value: str) -> None:
+    assert normalise_email(value) == _normalise_lowered(value.strip().lower())
 
 
 def test_optional_records_the_problem() -> None:
