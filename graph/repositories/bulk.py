@@ -295,7 +295,7 @@ class _HeldLinks:
         index, columns = self.index, self.columns
         names = self.spec.props
         updated = unchanged = 0
-        new = [pair for pair in latest if pair not in index]
+        new = list(latest) if index.keys().isdisjoint(latest) else [pair for pair in latest if pair not in index]
         if len(new) < len(latest):
             for pair, row in latest.items():
                 at = index.get(pair)
@@ -351,15 +351,20 @@ class _Created:
             self.merged = np.sort(np.concatenate((self.merged, fresh)), kind="stable")
             self.recent = set()
 
-    def maybe(self, ids: Sequence[str]) -> list[bool]:
-        """Per id: may have been created here (False: certainly not)."""
+    def maybe(self, ids: Sequence[str]) -> list[str]:
+        """The ids that may have been created here (the others certainly were not)."""
         hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
         hit = np.zeros(len(ids), dtype=bool)
         if len(self.merged):
-            at = np.minimum(np.searchsorted(self.merged, hashes), len(self.merged) - 1)
-            hit = self.merged[at] == hashes
+            # searched in sorted order, the table is walked once instead of at random (~6x faster)
+            order = np.argsort(hashes)
+            ordered = hashes[order]
+            at = np.minimum(np.searchsorted(self.merged, ordered), len(self.merged) - 1)
+            hit[order] = self.merged[at] == ordered
         recent = self.recent
-        return [h or k in recent for h, k in zip(hit.tolist(), hashes.tolist(), strict=True)]
+        if recent and not recent.isdisjoint(keys := hashes.tolist()):
+            hit |= np.fromiter((k in recent for k in keys), dtype=bool, count=len(ids))
+        return [ids[at] for at in np.flatnonzero(hit).tolist()]
 
 
 class _Spool:
@@ -465,7 +470,7 @@ class StoreRowWriter:
             held = self._spool.nodes[label] = _HeldNodes(schema.node_spec(label))
         result = base.UpsertResult()
         index = held.index
-        again = [at for at, i in enumerate(batch.ids) if i in index]
+        again = [] if index.keys().isdisjoint(batch.ids) else [at for at, i in enumerate(batch.ids) if i in index]
         if again:
             props_at = _props_of(batch, rows)
             for at in again:
@@ -480,7 +485,7 @@ class StoreRowWriter:
             exists = self._found(store, SCAN_IDS.format(label=label), {"uid": [f"{self.tenant}/{i}" for i in ids]})
             old_at = np.flatnonzero(exists).tolist()
         else:  # ask only about the ids this writer may have created
-            asked = [i for i, m in zip(ids, created.maybe(ids), strict=True) if m]
+            asked = created.maybe(ids)
             found = self._stored(store, label, set(asked)) if asked else set()
             old_at = [at for at, i in enumerate(ids) if i in found] if found else []
         new = batch
@@ -650,8 +655,12 @@ class StoreRowWriter:
         known to exist. ``rows`` as in ``_upsert_nodes_held``."""
         rel, src, dst = batch.key
         held_src, held_dst = self._spool.held(src), self._spool.held(dst)
-        ends = enumerate(zip(batch.src_ids, batch.dst_ids, strict=True))
-        mine = [at for at, (s, d) in ends if s in held_src or d in held_dst]
+        all_src = all(map(held_src.__contains__, batch.src_ids))  # a batch of links of new records
+        all_dst = not all_src and all(map(held_dst.__contains__, batch.dst_ids))
+        mine: Sequence[int] = range(len(batch))
+        if not all_src and not all_dst:
+            ends = enumerate(zip(batch.src_ids, batch.dst_ids, strict=True))
+            mine = [at for at, (s, d) in ends if s in held_src or d in held_dst] if held_src or held_dst else []
         if len(mine) < len(batch):
             chosen = set(mine)
             rest, rest_rows = _take(batch, rows, [at for at in range(len(batch)) if at not in chosen])
@@ -662,15 +671,22 @@ class StoreRowWriter:
         else:
             result = WriteResult()
         srcs, dsts = batch.src_ids, batch.dst_ids
-        stored_src = self._stored_ends(store, src, {s for s in srcs if s not in held_src})
-        stored_dst = self._stored_ends(store, dst, {d for d in dsts if d not in held_dst})
+        out_src = set() if all_src else {s for s in set(srcs) if s not in held_src}
+        out_dst = {d for d in set(dsts) if d not in held_dst}
+        stored_src = self._stored_ends(store, src, out_src)
+        stored_dst = self._stored_ends(store, dst, out_dst)
         prefix = f"{self.tenant}/"
-        latest: dict[tuple[str, str], int] = {}  # pair (uids) -> its last row in the batch
-        for at, (s, d) in enumerate(zip(srcs, dsts, strict=True)):
-            if (s in held_src or s in stored_src) and (d in held_dst or d in stored_dst):
-                latest[(prefix + s, prefix + d)] = at
-            else:
-                result.missing.append(rows[at] if rows is not None else batch.row(at))
+        latest: dict[tuple[str, str], int]  # pair (uids) -> its last row in the batch
+        if out_src <= stored_src and out_dst <= stored_dst:  # every end exists: every link is kept
+            pairs = zip(map(prefix.__add__, srcs), map(prefix.__add__, dsts), strict=True)
+            latest = dict(zip(pairs, range(len(srcs)), strict=True))
+        else:
+            latest = {}
+            for at, (s, d) in enumerate(zip(srcs, dsts, strict=True)):
+                if (s in held_src or s in stored_src) and (d in held_dst or d in stored_dst):
+                    latest[(prefix + s, prefix + d)] = at
+                else:
+                    result.missing.append(rows[at] if rows is not None else batch.row(at))
         pending = self._spool.links.get(batch.key)
         if pending is None:
             pending = self._spool.links[batch.key] = _HeldLinks(schema.RELS[rel])
