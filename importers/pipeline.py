@@ -134,7 +134,7 @@ class _Batcher:
         self.node_rows.pop(label, None)
         if not parts:
             return
-        if self.columns is not None and any(isinstance(p, NodeColumns) for p in parts):
+        if self.columns is not None and _as_columns(parts):
             result = self.columns.upsert_node_columns(NodeColumns.concat(label, parts).unique())
         else:
             result = self.writer.upsert_nodes(label, coalesce(_node_rows(parts)))
@@ -152,7 +152,7 @@ class _Batcher:
         self.rel_rows.pop(key, None)
         if not parts:
             return
-        if self.columns is not None and any(isinstance(p, RelColumns) for p in parts):
+        if self.columns is not None and _as_columns(parts):
             result = self.columns.upsert_rel_columns(RelColumns.concat(key, parts))
         else:
             result = self.writer.upsert_rels(key[0], key[1], key[2], _rel_rows(parts))
@@ -174,6 +174,18 @@ class _Batcher:
         flush = getattr(self.writer, "flush", None)
         if callable(flush):
             flush()  # a writer that holds rows back (``StoreRowWriter`` spooling for COPY)
+
+
+def _as_columns(parts: Sequence[NodeRow | NodeColumns] | Sequence[RelRow | RelColumns]) -> bool:
+    """Write ``parts`` as columns: some are batches, and no row among them sets a prop to None (in
+    columns None means "not given", while a row's None clears a stored value)."""
+    batches = False
+    for part in parts:
+        if isinstance(part, NodeColumns | RelColumns):
+            batches = True
+        elif None in part.props.values():
+            return False
+    return batches
 
 
 def _node_rows(parts: list[NodeRow | NodeColumns]) -> list[NodeRow]:

@@ -154,6 +154,21 @@ def test_a_none_given_as_a_row_still_clears_a_stored_value(store: LadybugStore) 
     assert stored == [{"title": None}]
 
 
+def test_a_none_row_among_batches_keeps_its_meaning(store: LadybugStore) -> None:
+    """A chunk sent as rows (it sets a prop to None) and a batched chunk meet in one write batch: the
+    batch goes as rows, and the None still clears the stored title."""
+    for tenant, batched in (("plain", False), ("mixed", True)):
+        base.upsert_nodes(store=store, tenant=tenant, label="Contact", rows=[{"id": "c1", "name": "A", "title": "CTO"}])
+        cleared = NodeRow("Contact", "c1", {"name": "A", "title": None})
+        other = NodeRow("Contact", "c2", {"name": "B", "title": "VP"})
+        items: list[Item] = [cleared, *(to_batches([other]) if batched else [other])]
+        assert batched is (type(items[-1]) is NodeColumns)
+        report = run_import(items, StoreRowWriter(store, tenant, spool_rows=100), ImportReport("f"))
+        assert report.nodes["Contact"].updated == 1 and report.nodes["Contact"].created == 1
+    assert tenant_state(store, "mixed") == tenant_state(store, "plain")
+    assert store.read("mixed", "MATCH (n:Contact {id: 'c1'}) RETURN n.title AS title", {}) == [{"title": None}]
+
+
 def test_rejects_and_notes_come_through_batched_chunks(store: LadybugStore, tmp_path: Path) -> None:
     chunk: list[Row] = [
         Reject("f", "line 3", "no Record ID", "raw", "Contact"),
