@@ -161,6 +161,6 @@ class SoleWriter(Protocol):
     other clients write to the same server."""
 
     def opened(self, tenant: str) -> int:
-        """A count that moves whenever the tenant's database is (re)opened, i.e. whenever another
-        process may have written to it meanwhile."""
+        """A count that moves when the tenant's database is opened again with its files changed
+        since this store closed them: when another process may have written to it meanwhile."""
         ...
