@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Protocol, runtime_checkable
+from typing import IO, Protocol, TypeVar, runtime_checkable
 
 from importers.columns import Item, NodeColumns, RelColumns
 from importers.report import ImportReport, reject_json
 from importers.rows import NodeRow, Reject, RelRow
 
 RelKey = tuple[str, str, str]
+_R = TypeVar("_R", NodeRow, RelRow)
 
 
 @dataclass
@@ -137,7 +138,7 @@ class _Batcher:
         if self.columns is not None and _as_columns(parts):
             result = self.columns.upsert_node_columns(NodeColumns.concat(label, parts).unique())
         else:
-            result = self.writer.upsert_nodes(label, coalesce(_node_rows(parts)))
+            result = self.writer.upsert_nodes(label, coalesce(_as_rows(parts)))
         counts = self.report.label(label)
         counts.created += result.created
         counts.updated += result.updated
@@ -155,7 +156,7 @@ class _Batcher:
         if self.columns is not None and _as_columns(parts):
             result = self.columns.upsert_rel_columns(RelColumns.concat(key, parts))
         else:
-            result = self.writer.upsert_rels(key[0], key[1], key[2], _rel_rows(parts))
+            result = self.writer.upsert_rels(key[0], key[1], key[2], _as_rows(parts))
         counts = self.report.rel(key[0])
         counts.created += result.created
         counts.updated += result.updated
@@ -188,23 +189,20 @@ def _as_columns(parts: Sequence[NodeRow | NodeColumns] | Sequence[RelRow | RelCo
     return batches
 
 
-def _node_rows(parts: list[NodeRow | NodeColumns]) -> list[NodeRow]:
-    out: list[NodeRow] = []
-    for part in parts:
-        if isinstance(part, NodeColumns):
-            out += part.rows()
-        else:
-            out.append(part)
-    return out
+class _Batch(Protocol[_R]):
+    """``NodeColumns`` or ``RelColumns``: a batch that can give its rows back."""
+
+    def rows(self) -> list[_R]: ...
 
 
-def _rel_rows(parts: list[RelRow | RelColumns]) -> list[RelRow]:
-    out: list[RelRow] = []
+def _as_rows(parts: Sequence[_R | _Batch[_R]]) -> list[_R]:
+    """Batches and loose rows of one label or relationship key, as rows, in order."""
+    out: list[_R] = []
     for part in parts:
-        if isinstance(part, RelColumns):
-            out += part.rows()
-        else:
+        if isinstance(part, NodeRow | RelRow):
             out.append(part)
+        else:
+            out += part.rows()
     return out
 
 

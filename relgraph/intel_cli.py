@@ -173,6 +173,7 @@ def influence_lines(result: dict[str, Any]) -> Iterator[str]:
 # --- commands -------------------------------------------------------------------------------------
 Tenant = Annotated[str | None, typer.Option(help="Local mode: the tenant (server stopped).")]
 Url = Annotated[str, typer.Option(help="API mode: the server's URL.")]
+DEFAULT_URL = "http://127.0.0.1:8000"
 Key = Annotated[str | None, typer.Option(envvar="RELGRAPH_API_KEY", help="API mode: an API key.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the JSON as the API returns it.")]
 DataDir = Annotated[Path | None, typer.Option(help="Local mode: the data directory (default RELGRAPH_DATA_DIR).")]
@@ -196,7 +197,14 @@ def register(
         finally:
             store.close()
 
-    def show(result: Any, as_json: bool, lines: Callable[[Any], Iterator[str]]) -> None:
+    def show(
+        where: tuple[str | None, str, str | None, Path | None],
+        as_json: bool,
+        ask: Callable[[Source], Any],
+        lines: Callable[[Any], Iterator[str]],
+    ) -> None:
+        """Ask ``where`` (tenant, url, key, data dir), print the answer as text or JSON."""
+        result = run(*where, ask)
         typer.echo(json.dumps(result, indent=1, default=str) if as_json else "\n".join(lines(result)))
 
     @app.command()
@@ -204,25 +212,25 @@ def register(
         account: Annotated[str, typer.Argument(help="The account's id.")],
         inferred: Annotated[bool, typer.Option(help="Include inferred reporting lines.")] = True,
         tenant: Tenant = None,
-        url: Url = "http://127.0.0.1:8000",
+        url: Url = DEFAULT_URL,
         key: Key = None,
         as_json: AsJson = False,
         data_dir: DataDir = None,
     ) -> None:
         """An account's org chart: explicit and inferred lines, influence, our strongest rep."""
-        show(run(tenant, url, key, data_dir, lambda s: s.orgchart(account, inferred)), as_json, orgchart_lines)
+        show((tenant, url, key, data_dir), as_json, lambda s: s.orgchart(account, inferred), orgchart_lines)
 
     @app.command()
     def hierarchy(
         account: Annotated[str, typer.Argument(help="The account's id.")],
         tenant: Tenant = None,
-        url: Url = "http://127.0.0.1:8000",
+        url: Url = DEFAULT_URL,
         key: Key = None,
         as_json: AsJson = False,
         data_dir: DataDir = None,
     ) -> None:
         """An account's ancestors and whole subtree with roll-ups (pipeline, won, coverage, ...)."""
-        show(run(tenant, url, key, data_dir, lambda s: s.hierarchy(account)), as_json, hierarchy_lines)
+        show((tenant, url, key, data_dir), as_json, lambda s: s.hierarchy(account), hierarchy_lines)
 
     @app.command()
     def intro(
@@ -231,7 +239,7 @@ def register(
         from_rep: Annotated[str | None, typer.Option("--from", help="Only from this rep.")] = None,
         k: Annotated[int, typer.Option(min=1, max=20, help="How many paths.")] = 3,
         tenant: Tenant = None,
-        url: Url = "http://127.0.0.1:8000",
+        url: Url = DEFAULT_URL,
         key: Key = None,
         as_json: AsJson = False,
         data_dir: DataDir = None,
@@ -240,20 +248,20 @@ def register(
         if (to is None) == (to_account is None):
             typer.echo("give exactly one of --to or --to-account", err=True)
             raise typer.Exit(2)
-        show(run(tenant, url, key, data_dir, lambda s: s.intro(to, to_account, from_rep, k)), as_json, intro_lines)
+        show((tenant, url, key, data_dir), as_json, lambda s: s.intro(to, to_account, from_rep, k), intro_lines)
 
     @app.command()
     def influence(
         account: Annotated[str | None, typer.Argument(help="An account (default: the whole tenant).")] = None,
         limit: Annotated[int, typer.Option(min=1, max=500, help="How many people.")] = 10,
         tenant: Tenant = None,
-        url: Url = "http://127.0.0.1:8000",
+        url: Url = DEFAULT_URL,
         key: Key = None,
         as_json: AsJson = False,
         data_dir: DataDir = None,
     ) -> None:
         """Who matters, in an account or across the tenant, with who makes them matter."""
-        show(run(tenant, url, key, data_dir, lambda s: s.influence(account, limit)), as_json, influence_lines)
+        show((tenant, url, key, data_dir), as_json, lambda s: s.influence(account, limit), influence_lines)
 
 
 def _answer(ask: Callable[[], Any]) -> Any:
